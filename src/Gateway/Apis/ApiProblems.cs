@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansPlans.Contracts;
+
+namespace OrleansPlans.Gateway.Apis;
+
+/// <summary>RFC 7807 answers shared by the endpoints.</summary>
+public static class ApiProblems
+{
+    public const string TypeBase = "https://orleans-plans.example/problems/";
+
+    public static ProblemHttpResult NotFound(string what) =>
+        TypedResults.Problem(title: $"{what} not found", statusCode: StatusCodes.Status404NotFound, type: TypeBase + "not-found");
+
+    public static ProblemHttpResult BadRequest(string title, string? detail = null) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: StatusCodes.Status400BadRequest, type: TypeBase + "bad-request");
+
+    /// <summary>A rejected batch: every bad row with its index, field and reason; nothing was applied.</summary>
+    public static ProblemHttpResult InvalidBatch(IReadOnlyCollection<RowError> errors) =>
+        TypedResults.Problem(
+            title: "The batch was rejected; nothing was applied",
+            detail: $"{errors.Count} problem(s) in {errors.Select(e => e.Row).Where(r => r >= 0).Distinct().Count()} row(s); fix them and send the whole batch again",
+            statusCode: StatusCodes.Status400BadRequest,
+            type: TypeBase + "invalid-batch",
+            extensions: new Dictionary<string, object?>
+            {
+                ["errors"] = errors.OrderBy(e => e.Row).Select(e => new { row = e.Row < 0 ? (int?)null : e.Row, field = e.Field, message = e.Message }).ToArray(),
+            });
+}

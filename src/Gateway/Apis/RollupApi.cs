@@ -1,0 +1,120 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using OrleansPlans.Contracts;
+using OrleansPlans.Domain;
+using OrleansPlans.Gateway.Model;
+
+namespace OrleansPlans.Gateway.Apis;
+
+public static class RollupApi
+{
+    public const string SyntheticNotice = "演示数据（合成）: synthetic figures from a seeded generator (docs/demo-data.md), not official statistics";
+
+    public static IEndpointRouteBuilder MapRollupApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/org-units/{code}").WithTags("Roll-ups");
+
+        api.MapGet("/rollup", GetRollupAsync)
+            .WithName("GetRollup")
+            .WithSummary("Every indicator at a county, city or province for a year (default: the latest year with data); children=true adds each child's contribution");
+
+        api.MapGet("/indicators/{indicator}", GetSeriesAsync)
+            .WithName("GetIndicatorSeries")
+            .WithSummary("An indicator's series over the years at an org unit, with targets and evaluation");
+
+        api.MapGet("/consistency", CheckConsistencyAsync)
+            .WithName("CheckConsistency")
+            .WithSummary("Recompute a city's or province's roll-up from its county-level units and report any difference");
+        return app;
+    }
+
+    private static async Task<Results<Ok<RollupResponse>, ProblemHttpResult>> GetRollupAsync(
+        string code, PlanData data, IGrainFactory grains, IConfiguration configuration, TimeProvider time,
+        [FromQuery] int? year, [FromQuery] bool? children, [FromQuery] string? plan, [FromQuery] string? area)
+    {
+        if (data.OrgUnit(code) is not { } unit)
+        {
+            return ApiProblems.NotFound($"Org unit '{code}'");
+        }
+        if (year is < 2000 or > 2100)
+        {
+            return ApiProblems.BadRequest("year must be between 2000 and 2100");
+        }
+        RollupView view;
+        if (year is { } y)
+        {
+            view = await RollupOf(grains, unit, y, children ?? false);
+        }
+        else
+        {
+            // The latest year with figures, looking back from this year to the baseline.
+            view = await RollupOf(grains, unit, time.GetUtcNow().Year, children ?? false);
+            for (var candidate = time.GetUtcNow().Year - 1; view.Entries.Length == 0 && candidate >= data.BaselineYear; candidate--)
+            {
+                view = await RollupOf(grains, unit, candidate, children ?? false);
+            }
+        }
+        var entries = view.Entries
+            .Select(e => (Entry: e, Indicator: data.Indicators[e.Indicator]))
+            .Where(x => plan is null || PlanAreas.PlanCode(x.Indicator.Plan) == plan)
+            .Where(x => area is null || x.Indicator.Area == area)
+            .Select(x => new RollupIndicatorResponse(
+                x.Indicator.Code, x.Indicator.NameZh, x.Indicator.NameEn, PlanAreas.PlanCode(x.Indicator.Plan), x.Indicator.Area, x.Indicator.Unit,
+                Disaggregation.Parse(x.Entry.Disaggregation), x.Entry.Value, x.Entry.Numerator, x.Entry.Denominator, x.Entry.Target, x.Entry.Status,
+                x.Entry.ReportingUnits, x.Entry.ExpectedUnits, x.Entry.Statuses, x.Entry.Children))
+            .ToArray();
+        var summary = entries.Where(e => e.Disaggregation.Count == 0).Aggregate(StatusCounts.Zero, (acc, e) => acc.Add(StatusCounts.Of(e.Status)));
+        return TypedResults.Ok(new RollupResponse(ApiMapping.Ref(unit), view.Year, view.UpdatedAt, Notice(configuration, unit, data), summary, entries));
+    }
+
+    private static Task<RollupView> RollupOf(IGrainFactory grains, OrgUnit unit, int year, bool children) => unit.Level switch
+    {
+        OrgUnitLevel.County => grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(unit.Code)).GetRollupAsync(year),
+        OrgUnitLevel.Prefecture => grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit(unit.Code)).GetRollupAsync(year, children),
+        _ => grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(unit.Code)).GetRollupAsync(year, children),
+    };
+
+    private static async Task<Results<Ok<SeriesResponse>, ProblemHttpResult>> GetSeriesAsync(
+        string code, string indicator, PlanData data, IGrainFactory grains, IConfiguration configuration)
+    {
+        if (data.OrgUnit(code) is not { } unit)
+        {
+            return ApiProblems.NotFound($"Org unit '{code}'");
+        }
+        if (!data.Indicators.TryGetValue(indicator, out var definition))
+        {
+            return ApiProblems.NotFound($"Indicator '{indicator}'");
+        }
+        var view = unit.Level switch
+        {
+            OrgUnitLevel.County => await grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator(code, indicator)).GetSeriesAsync(),
+            OrgUnitLevel.Prefecture => await grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit(code)).GetSeriesAsync(indicator),
+            _ => await grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(code)).GetSeriesAsync(indicator),
+        };
+        return TypedResults.Ok(new SeriesResponse(ApiMapping.Ref(unit), ApiMapping.Indicator(definition), Notice(configuration, unit, data),
+            view.LatestYear, view.LatestValue, view.CurrentStatus,
+            [.. view.Series.Select(s => new SeriesDisaggregationResponse(Disaggregation.Parse(s.Disaggregation), Disaggregation.LabelZh(s.Disaggregation), s.Points, s.Targets))]));
+    }
+
+    private static async Task<Results<Ok<ConsistencyReport>, ProblemHttpResult>> CheckConsistencyAsync(string code, PlanData data, IGrainFactory grains)
+    {
+        if (data.OrgUnit(code) is not { } unit)
+        {
+            return ApiProblems.NotFound($"Org unit '{code}'");
+        }
+        return unit.Level switch
+        {
+            OrgUnitLevel.Prefecture => TypedResults.Ok(await grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit(code)).CheckConsistencyAsync()),
+            OrgUnitLevel.Province => TypedResults.Ok(await grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(code)).CheckConsistencyAsync()),
+            _ => ApiProblems.BadRequest("A county-level unit holds the values of record; consistency is checked for cities and provinces"),
+        };
+    }
+
+    /// <summary>Marks figures of the synthetic demo province wherever they are shown.</summary>
+    internal static string? Notice(IConfiguration configuration, OrgUnit unit, PlanData data)
+    {
+        var demoEnabled = configuration.GetValue("Demo:Enabled", !Silo.Hosting.SiloHostingExtensions.UsesPostgres(configuration));
+        var province = configuration["Demo:Province"] ?? "510000";
+        return demoEnabled && data.ChainOf(unit.Code).Any(u => u.Code == province) ? SyntheticNotice : null;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Orleans.Runtime;
+using Orleans.Storage;
+
+namespace OrleansPlans.Gateway.Extensions;
+
+public static class ApiExtensions
+{
+    /// <summary>Largest request body accepted (a county's full year is about 150 KB of JSON).</summary>
+    public const long MaxBodyBytes = 4 * 1024 * 1024;
+
+    public static WebApplicationBuilder AddPlansApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+            ctx.ProblemDetails.Extensions.Remove("exception");
+        });
+        builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxBodyBytes);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
+        builder.Services.AddEndpointsApiExplorer();
+        builder.Services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new() { Title = "OrleansPlans API", Version = "v1", Description = "妇女儿童发展规划监测 — county pushes, live roll-ups, plans and the indicator catalogue." });
+        });
+        return builder;
+    }
+
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+    }
+
+    public static WebApplication UsePlansApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSwagger();
+        app.UseSwaggerUI(o => o.DocumentTitle = "OrleansPlans API");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Urls.Count > 0 ? string.Join(", ", app.Urls.Select(u => u.TrimEnd('/') + "/swagger")) : "/swagger";
+            app.Logger.LogInformation("OrleansPlans gateway ready. Swagger UI: {Addresses}", addresses);
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// Storage or cluster trouble answers 503 (retry later) — never a 2xx for a write that was not stored, and never a
+    /// stack trace. Anything else is a 500 ProblemDetails without internals.
+    /// </summary>
+    private sealed class UnavailableExceptionHandler(IProblemDetailsService problems, ILogger<UnavailableExceptionHandler> logger) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+        {
+            var unavailable = IsUnavailable(exception);
+            if (unavailable)
+            {
+                logger.LogWarning(exception, "Backend unavailable for {Path}", context.Request.Path);
+            }
+            else
+            {
+                logger.LogError(exception, "Unhandled error for {Path}", context.Request.Path);
+            }
+            context.Response.StatusCode = unavailable ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
+            if (unavailable)
+            {
+                context.Response.Headers.RetryAfter = "5";
+            }
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                Exception = exception,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = context.Response.StatusCode,
+                    Title = unavailable ? "Storage or cluster temporarily unavailable; nothing was acknowledged, retry later" : "Internal error",
+                    Type = unavailable ? "https://orleans-plans.example/problems/unavailable" : "https://orleans-plans.example/problems/internal",
+                },
+            });
+        }
+
+        private static bool IsUnavailable(Exception e) => e switch
+        {
+            AggregateException a => a.InnerExceptions.Any(IsUnavailable),
+            InconsistentStateException or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException
+                or GatewayTooBusyException or OrleansException => true,
+            System.Data.Common.DbException => true,
+            _ => e.InnerException is not null && IsUnavailable(e.InnerException),
+        };
+    }
+}

@@ -1,0 +1,18 @@
+using OrleansPlans.Gateway.Apis;
+using OrleansPlans.Gateway.Extensions;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddOrleansPlansBackend();
+builder.AddPlansApi();
+
+var app = builder.Build();
+app.UsePlansApi();
+app.MapHealthApi();
+app.MapCatalogueApi();
+app.MapDataValuesApi();
+app.MapRollupApi();
+app.MapCountyApi();
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in the API tests.</summary>
+public partial class Program;

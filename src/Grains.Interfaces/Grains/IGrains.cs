@@ -1,0 +1,115 @@
+using Orleans.Concurrency;
+
+namespace OrleansPlans.Contracts;
+
+/// <summary>A county-level unit. Key: <c>cn-511725</c> (see <see cref="GrainKeys"/>).</summary>
+/// <remarks>Validates and applies a county's batches and answers its parent's requests for its contribution.</remarks>
+[Alias("plans.ICountyGrain")]
+public interface ICountyGrain : IGrainWithStringKey
+{
+    Task<ImportSummary> PushAsync(DataValueBatch batch);
+
+    /// <summary>All of the county's cells; interleaves so a parent rebuilding itself never deadlocks on a push.</summary>
+    [AlwaysInterleave]
+    Task<ContributionSnapshot> GetContributionAsync();
+
+    [AlwaysInterleave]
+    Task<ContributionVersion> GetVersionAsync();
+
+    [ReadOnly]
+    Task<RollupView> GetRollupAsync(int year);
+
+    [ReadOnly]
+    Task<AreaSummary[]> GetAreaSummaryAsync(int year);
+}
+
+/// <summary>One indicator at one county. Key: <c>cn-511725/maternal-mortality-rate</c>.</summary>
+[Alias("plans.IIndicatorGrain")]
+public interface IIndicatorGrain : IGrainWithStringKey
+{
+    /// <summary>Applies validated rows of one batch; returns each row's outcome and the cells to send upward.</summary>
+    Task<IndicatorApplyResult> ApplyAsync(Guid batchId, DataValueRow[] rows, DateTimeOffset reportedAt);
+
+    [ReadOnly]
+    Task<RollupCell[]> GetCellsAsync();
+
+    [ReadOnly]
+    Task<IndicatorSeriesView> GetSeriesAsync();
+}
+
+[GenerateSerializer, Immutable, Alias("plans.IndicatorApplyResult")]
+public sealed record IndicatorApplyResult(
+    [property: Id(0)] RowOutcome[] Outcomes,
+    [property: Id(1)] RollupCell[] Cells);
+
+/// <summary>One department of one county. Key: <c>cn-511725/health</c>.</summary>
+[Alias("plans.IDepartmentGrain")]
+public interface IDepartmentGrain : IGrainWithStringKey
+{
+    Task RecordAsync(DepartmentReport[] reports);
+
+    [ReadOnly]
+    Task<DepartmentView> GetAsync();
+}
+
+/// <summary>The roll-up of a subtree (a prefecture-level city or a province). Key: <c>cn-511700</c>.</summary>
+[Alias("plans.IRollupGrain")]
+public interface IRollupGrain : IGrainWithStringKey
+{
+    /// <summary>Replaces a child's contribution for the given cells (idempotent: re-sending changes nothing).</summary>
+    Task ApplyChildCellsAsync(string child, ContributionVersion version, RollupCell[] cells);
+
+    /// <summary>Replaces a child's whole contribution (after the child was reactivated or re-read).</summary>
+    Task ReplaceChildAsync(ContributionSnapshot snapshot);
+
+    [AlwaysInterleave]
+    Task<ContributionSnapshot> GetContributionAsync();
+
+    [AlwaysInterleave]
+    Task<ContributionVersion> GetVersionAsync();
+
+    [ReadOnly]
+    Task<RollupView> GetRollupAsync(int year, bool includeChildren);
+
+    [ReadOnly]
+    Task<IndicatorSeriesView> GetSeriesAsync(string indicator);
+
+    /// <summary>Recomputes every cell from the leaf counties and reports differences.</summary>
+    Task<ConsistencyReport> CheckConsistencyAsync();
+
+    /// <summary>Re-reads every child now (also done periodically).</summary>
+    Task ReconcileAsync();
+}
+
+[Alias("plans.ICityGrain")]
+public interface ICityGrain : IRollupGrain;
+
+[Alias("plans.IProvinceGrain")]
+public interface IProvinceGrain : IRollupGrain;
+
+/// <summary>Grain keys. Division codes are all digits, which Orleans' storage would read as hex, so they carry a prefix.</summary>
+public static class GrainKeys
+{
+    public const string Prefix = "cn-";
+
+    public static string OrgUnit(string code) => Prefix + code;
+
+    public static string Indicator(string county, string indicator) => Prefix + county + "/" + indicator;
+
+    public static string Department(string county, string department) => Prefix + county + "/" + department;
+
+    /// <summary>The six-digit code of an org-unit key, or of the org-unit part of a compound key.</summary>
+    public static string CodeOf(string key)
+    {
+        var rest = key.StartsWith(Prefix, StringComparison.Ordinal) ? key[Prefix.Length..] : key;
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? rest : rest[..slash];
+    }
+
+    /// <summary>The part after the slash of a compound key.</summary>
+    public static string LeafOf(string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? "" : key[(slash + 1)..];
+    }
+}

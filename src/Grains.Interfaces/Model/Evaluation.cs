@@ -1,0 +1,52 @@
+namespace OrleansPlans.Contracts;
+
+/// <summary>Whether a figure meets the target that applies to its year.</summary>
+[GenerateSerializer, Alias("plans.TargetStatus")]
+public enum TargetStatus
+{
+    /// <summary>No figure, or too few figures to judge a directional target.</summary>
+    NoData = 0,
+    /// <summary>A figure exists but no target applies to it.</summary>
+    NoTarget = 1,
+    Met = 2,
+    NotMet = 3,
+}
+
+/// <summary>How many leaf org units (counties) are in each status for a cell.</summary>
+[GenerateSerializer, Immutable, Alias("plans.StatusCounts")]
+public sealed record StatusCounts(
+    [property: Id(0)] int Met,
+    [property: Id(1)] int NotMet,
+    [property: Id(2)] int NoTarget,
+    [property: Id(3)] int NoData)
+{
+    public static readonly StatusCounts Zero = new(0, 0, 0, 0);
+
+    public static StatusCounts Of(TargetStatus status) => status switch
+    {
+        TargetStatus.Met => new(1, 0, 0, 0),
+        TargetStatus.NotMet => new(0, 1, 0, 0),
+        TargetStatus.NoTarget => new(0, 0, 1, 0),
+        _ => new(0, 0, 0, 1),
+    };
+
+    public StatusCounts Add(StatusCounts o) => new(Met + o.Met, NotMet + o.NotMet, NoTarget + o.NoTarget, NoData + o.NoData);
+
+    public StatusCounts Subtract(StatusCounts o) => new(Met - o.Met, NotMet - o.NotMet, NoTarget - o.NoTarget, NoData - o.NoData);
+
+    public int Total => Met + NotMet + NoTarget + NoData;
+}
+
+/// <summary>A target as it applies to one org unit, indicator and disaggregation.</summary>
+/// <remarks><see cref="Value"/> is in the indicator's own unit (already converted from the plan's wording).</remarks>
+[GenerateSerializer, Immutable, Alias("plans.TargetView")]
+public sealed record TargetView(
+    [property: Id(0)] string Comparator,
+    [property: Id(1)] decimal? Value,
+    [property: Id(2)] string Unit,
+    [property: Id(3)] int Year,
+    [property: Id(4)] bool Approximate,
+    [property: Id(5)] int? BaseYear,
+    [property: Id(6)] decimal? ChangePercent,
+    [property: Id(7)] string Source,
+    [property: Id(8)] string? Text);

@@ -1,0 +1,219 @@
+using Microsoft.Extensions.Logging;
+using OrleansPlans.Contracts;
+using OrleansPlans.Domain;
+
+namespace OrleansPlans.Counties;
+
+[GenerateSerializer, Alias("plans.CountyState")]
+public sealed class CountyState
+{
+    /// <summary>Incremented by every accepted batch; the county's contribution version.</summary>
+    [Id(0)] public long Sequence { get; set; }
+
+    /// <summary>The last accepted batch, written before it is applied so that a crash mid-way is completed on reactivation.</summary>
+    [Id(1)] public PendingBatch? Pending { get; set; }
+
+    /// <summary>Indicators that hold at least one figure at this county.</summary>
+    [Id(2)] public HashSet<string> Indicators { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(3)] public DateTimeOffset? LastPushAt { get; set; }
+}
+
+[GenerateSerializer, Alias("plans.PendingBatch")]
+public sealed record PendingBatch(
+    [property: Id(0)] Guid BatchId,
+    [property: Id(1)] string Principal,
+    [property: Id(2)] DataValueRow[] Rows,
+    [property: Id(3)] DateTimeOffset ReportedAt);
+
+/// <summary>
+/// A county-level unit. Validates a batch as a whole, records it (the durability point of a push), applies it to
+/// its indicator and department grains, then hands the changed cells to its city, which hands its own to the province.
+/// </summary>
+public sealed class CountyGrain(
+    [PersistentState(StorageNames.CountyState, StorageNames.Plans)] IPersistentState<CountyState> state,
+    PlanData data,
+    TimeProvider time,
+    ILogger<CountyGrain> logger) : Grain, ICountyGrain
+{
+    private string _code = "";
+    private OrgUnit _unit = null!;
+    private bool _inFlight;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _code = GrainKeys.CodeOf(this.GetPrimaryKeyString());
+        _unit = data.OrgUnit(_code) ?? throw new InvalidOperationException($"{_code} is not an org unit");
+        if (state.State.Pending is { } pending)
+        {
+            // The previous activation may have died between recording the batch and applying it everywhere.
+            // Applying is idempotent, so finish it; tell the city afterwards (not from here: the city may be
+            // activating and asking us for our contribution, which would wait for this activation).
+            await ApplyToGrainsAsync(pending);
+            this.RegisterGrainTimer(AnnounceToParentAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
+        }
+    }
+
+    public async Task<ImportSummary> PushAsync(DataValueBatch batch)
+    {
+        var now = time.GetUtcNow();
+        var errors = BatchValidation.Validate(data, _code, batch.Rows, now.Year);
+        if (errors.Count > 0)
+        {
+            return new ImportSummary(batch.BatchId, batch.DryRun, 0, 0, 0, [.. errors]);
+        }
+        var rows = batch.Rows.Select(Normalize).ToArray();
+        if (batch.DryRun)
+        {
+            var preview = await PreviewAsync(rows);
+            return Summary(batch, preview);
+        }
+
+        _inFlight = true;
+        try
+        {
+            state.State.Sequence++;
+            state.State.Pending = new PendingBatch(batch.BatchId, batch.Principal, rows, now);
+            state.State.Indicators.UnionWith(rows.Select(r => r.Indicator));
+            state.State.LastPushAt = now;
+            await state.WriteStateAsync();
+
+            var (outcomes, cells) = await ApplyToGrainsAsync(state.State.Pending);
+            await ParentGrain().ApplyChildCellsAsync(_code, Version, cells);
+            return Summary(batch, outcomes);
+        }
+        catch
+        {
+            // Whatever failed, the next activation re-reads the recorded state and finishes or forgets the batch.
+            DeactivateOnIdle();
+            throw;
+        }
+        finally
+        {
+            _inFlight = false;
+        }
+    }
+
+    public async Task<ContributionSnapshot> GetContributionAsync()
+    {
+        var version = _inFlight ? ContributionVersion.InFlight : Version;
+        var cells = await Task.WhenAll(state.State.Indicators.Select(i => IndicatorGrain(i).GetCellsAsync()));
+        return new ContributionSnapshot(_code, version, [.. cells.SelectMany(c => c)]);
+    }
+
+    public Task<ContributionVersion> GetVersionAsync() => Task.FromResult(_inFlight ? ContributionVersion.InFlight : Version);
+
+    public async Task<RollupView> GetRollupAsync(int year)
+    {
+        var cells = await Task.WhenAll(state.State.Indicators.Select(i => IndicatorGrain(i).GetCellsAsync()));
+        var entries = new List<RollupEntry>();
+        foreach (var cell in cells.SelectMany(c => c).Where(c => c.Key.Year == year))
+        {
+            var indicator = data.Indicators[cell.Key.Indicator];
+            var target = TargetEvaluation.ApplicableTarget(data.TargetsFor(_code, indicator.Code, cell.Key.Disaggregation), year);
+            var (num, den) = (cell.Numerator, cell.Denominator);
+            entries.Add(new RollupEntry(indicator.Code, cell.Key.Disaggregation, Aggregation.ValueOf(indicator, num, den),
+                indicator.Kind == IndicatorKind.Count ? null : num, den, target, StatusOf(cell.Statuses), 1, 1, cell.Statuses, null));
+        }
+        return new RollupView(_code, year, state.State.LastPushAt, [.. Order(entries)]);
+    }
+
+    public async Task<AreaSummary[]> GetAreaSummaryAsync(int year)
+    {
+        var view = await GetRollupAsync(year);
+        var totals = view.Entries.Where(e => e.Disaggregation == Disaggregation.Total).ToDictionary(e => e.Indicator, StringComparer.Ordinal);
+        // The indicators the county's plans set targets for, plus any other indicator with a figure.
+        var planned = data.Plans.Where(p => p.County == _code).SelectMany(p => p.AllTargets).Select(t => t.Indicator).OfType<string>();
+        var indicators = planned.Concat(totals.Keys).Distinct(StringComparer.Ordinal).Select(c => data.Indicators[c]);
+        return [.. indicators
+            .GroupBy(i => (i.Plan, i.Area))
+            .OrderBy(g => g.Key.Plan).ThenBy(g => PlanAreas.Of(g.Key.Plan).ToList().FindIndex(a => a.Code == g.Key.Area))
+            .Select(g => new AreaSummary(PlanAreas.PlanCode(g.Key.Plan), g.Key.Area, g.Count(),
+                g.Aggregate(StatusCounts.Zero, (acc, i) => acc.Add(StatusCounts.Of(totals.TryGetValue(i.Code, out var e) ? e.Status : TargetStatus.NoData)))))];
+    }
+
+    private ContributionVersion Version => new(0, state.State.Sequence);
+
+    private DataValueRow Normalize(DataValueRow row)
+    {
+        var indicator = data.Indicators[row.Indicator];
+        var department = row.Department is null ? indicator.Department : data.ResolveDepartment(row.Department)!.Code;
+        return row with { Department = department };
+    }
+
+    private async Task<RowOutcome[]> PreviewAsync(DataValueRow[] rows)
+    {
+        var outcomes = new RowOutcome[rows.Length];
+        var current = await Task.WhenAll(rows.Select(r => r.Indicator).Distinct(StringComparer.Ordinal)
+            .Select(async i => (Indicator: i, Series: await IndicatorGrain(i).GetSeriesAsync())));
+        var byIndicator = current.ToDictionary(c => c.Indicator, c => c.Series, StringComparer.Ordinal);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var row = rows[i];
+            var point = byIndicator[row.Indicator].Series.FirstOrDefault(s => s.Disaggregation == row.Disaggregation)?.Points.FirstOrDefault(p => p.Year == row.Year);
+            var indicator = data.Indicators[row.Indicator];
+            outcomes[i] = point is null ? RowOutcome.Imported
+                : SameAsPoint(indicator, row, point) ? RowOutcome.Unchanged : RowOutcome.Updated;
+        }
+        return outcomes;
+    }
+
+    private static bool SameAsPoint(IndicatorDefinition indicator, DataValueRow row, SeriesPoint point) =>
+        point.Department == row.Department && point.Denominator == row.Denominator && indicator.Kind switch
+        {
+            IndicatorKind.Rate or IndicatorKind.Percentage => point.Numerator == row.Numerator,
+            _ => point.Value == row.Value,
+        };
+
+    private async Task<(RowOutcome[] Outcomes, RollupCell[] Cells)> ApplyToGrainsAsync(PendingBatch batch)
+    {
+        var outcomes = new RowOutcome[batch.Rows.Length];
+        var groups = batch.Rows.Select((row, index) => (row, index)).GroupBy(x => x.row.Indicator, StringComparer.Ordinal).ToArray();
+        var results = await Task.WhenAll(groups.Select(g => IndicatorGrain(g.Key).ApplyAsync(batch.BatchId, [.. g.Select(x => x.row)], batch.ReportedAt)));
+        for (var gi = 0; gi < groups.Length; gi++)
+        {
+            var indexes = groups[gi].Select(x => x.index).ToArray();
+            for (var i = 0; i < indexes.Length; i++)
+            {
+                outcomes[indexes[i]] = results[gi].Outcomes[i];
+            }
+        }
+        var reports = batch.Rows
+            .GroupBy(r => r.Department!, StringComparer.Ordinal)
+            .Select(d => (Department: d.Key, Reports: d.GroupBy(r => (r.Indicator, r.Year))
+                .Select(g => new DepartmentReport(g.Key.Indicator, g.Key.Year, g.Count(), batch.ReportedAt)).ToArray()));
+        await Task.WhenAll(reports.Select(r => GrainFactory.GetGrain<IDepartmentGrain>(GrainKeys.Department(_code, r.Department)).RecordAsync(r.Reports)));
+        return (outcomes, [.. results.SelectMany(r => r.Cells)]);
+    }
+
+    private async Task AnnounceToParentAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var snapshot = await GetContributionAsync();
+            await ParentGrain().ReplaceChildAsync(snapshot);
+        }
+        catch (Exception e)
+        {
+            // The city's periodic reconciliation notices the version difference and re-reads us.
+            logger.LogWarning(e, "County {County} could not announce its contribution after reactivation", _code);
+        }
+    }
+
+    private ICityGrain ParentGrain() => GrainFactory.GetGrain<ICityGrain>(GrainKeys.OrgUnit(_unit.ParentCode!));
+
+    private IIndicatorGrain IndicatorGrain(string indicator) => GrainFactory.GetGrain<IIndicatorGrain>(GrainKeys.Indicator(_code, indicator));
+
+    private static ImportSummary Summary(DataValueBatch batch, RowOutcome[] outcomes) => new(
+        batch.BatchId, batch.DryRun,
+        outcomes.Count(o => o == RowOutcome.Imported), outcomes.Count(o => o == RowOutcome.Updated), outcomes.Count(o => o == RowOutcome.Unchanged), []);
+
+    internal static TargetStatus StatusOf(StatusCounts counts) =>
+        counts.Met > 0 ? TargetStatus.Met : counts.NotMet > 0 ? TargetStatus.NotMet : counts.NoTarget > 0 ? TargetStatus.NoTarget : TargetStatus.NoData;
+
+    private IEnumerable<RollupEntry> Order(IEnumerable<RollupEntry> entries)
+    {
+        var order = data.IndicatorList.Select((i, n) => (i.Code, n)).ToDictionary(x => x.Code, x => x.n, StringComparer.Ordinal);
+        return entries.OrderBy(e => order.GetValueOrDefault(e.Indicator, int.MaxValue)).ThenBy(e => e.Disaggregation, StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,203 @@
+using System.Collections.Frozen;
+using OrleansPlans.Contracts;
+
+namespace OrleansPlans.Domain;
+
+/// <summary>
+/// Everything loaded from <c>data/</c>: the catalogue, departments, divisions, plans and national targets,
+/// with the look-ups the grains and the gateway need. Immutable once loaded.
+/// </summary>
+public sealed class PlanData
+{
+    public const int DefaultPlanStart = 2021;
+    public const int DefaultPlanEnd = 2030;
+
+    private readonly FrozenDictionary<string, OrgUnit[]> _children;
+    private readonly FrozenDictionary<(string County, PlanKind Kind), Plan> _plans;
+    private readonly FrozenDictionary<string, NationalTarget[]> _national;
+    private readonly FrozenDictionary<string, Department> _departmentByAlias;
+
+    public PlanData(
+        IEnumerable<IndicatorDefinition> indicators,
+        IEnumerable<Department> departments,
+        IEnumerable<OrgUnit> divisions,
+        IEnumerable<Plan> plans,
+        IEnumerable<NationalTarget> nationalTargets,
+        int baselineYear = 2020)
+    {
+        Indicators = indicators.ToFrozenDictionary(i => i.Code, StringComparer.Ordinal);
+        IndicatorList = [.. Indicators.Values.OrderBy(i => i.Plan).ThenBy(i => AreaOrder(i.Plan, i.Area)).ThenBy(i => i.SourceFile, StringComparer.Ordinal)];
+        Departments = departments.ToFrozenDictionary(d => d.Code, StringComparer.Ordinal);
+        OrgUnits = divisions.ToFrozenDictionary(o => o.Code, StringComparer.Ordinal);
+        _children = OrgUnits.Values.Where(o => o.ParentCode is not null)
+            .GroupBy(o => o.ParentCode!, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.OrderBy(o => o.Code, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+        _plans = plans.ToFrozenDictionary(p => (p.County, p.Kind));
+        _national = nationalTargets.GroupBy(t => t.Indicator, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        var aliases = new Dictionary<string, Department>(StringComparer.Ordinal);
+        foreach (var d in Departments.Values)
+        {
+            aliases.TryAdd(d.Code, d);
+            aliases.TryAdd(d.NameZh, d);
+            foreach (var a in d.Aliases)
+            {
+                aliases.TryAdd(a, d);
+            }
+        }
+        _departmentByAlias = aliases.ToFrozenDictionary(StringComparer.Ordinal);
+        BaselineYear = baselineYear;
+    }
+
+    public FrozenDictionary<string, IndicatorDefinition> Indicators { get; }
+
+    /// <summary>The catalogue in plan → area order.</summary>
+    public IReadOnlyList<IndicatorDefinition> IndicatorList { get; }
+
+    public FrozenDictionary<string, Department> Departments { get; }
+
+    public FrozenDictionary<string, OrgUnit> OrgUnits { get; }
+
+    public IEnumerable<Plan> Plans => _plans.Values;
+
+    public IEnumerable<NationalTarget> NationalTargets => _national.Values.SelectMany(t => t);
+
+    /// <summary>The year directional targets are measured from (the plans' base year, 2020).</summary>
+    public int BaselineYear { get; }
+
+    public OrgUnit? OrgUnit(string code) => OrgUnits.GetValueOrDefault(code);
+
+    public IReadOnlyList<OrgUnit> ChildrenOf(string code) => _children.GetValueOrDefault(code) ?? [];
+
+    /// <summary>The org unit followed by its parent, grandparent … up to the province.</summary>
+    public IReadOnlyList<OrgUnit> ChainOf(string code)
+    {
+        var chain = new List<OrgUnit>();
+        for (var unit = OrgUnit(code); unit is not null; unit = unit.ParentCode is null ? null : OrgUnit(unit.ParentCode))
+        {
+            chain.Add(unit);
+        }
+        return chain;
+    }
+
+    /// <summary>The county-level units under an org unit (itself if it is one).</summary>
+    public IEnumerable<OrgUnit> LeavesOf(string code)
+    {
+        var unit = OrgUnit(code);
+        if (unit is null)
+        {
+            yield break;
+        }
+        if (unit.Level == OrgUnitLevel.County)
+        {
+            yield return unit;
+            yield break;
+        }
+        foreach (var child in ChildrenOf(code))
+        {
+            foreach (var leaf in LeavesOf(child.Code))
+            {
+                yield return leaf;
+            }
+        }
+    }
+
+    public Plan? PlanOf(string county, PlanKind kind) => _plans.GetValueOrDefault((county, kind));
+
+    /// <summary>The years a county may report for a plan kind: the baseline year through the plan's end year.</summary>
+    public PlanPeriod ReportingPeriod(string county, PlanKind kind)
+    {
+        var plan = PlanOf(county, kind);
+        var end = plan?.Period.End ?? DefaultPlanEnd;
+        return new PlanPeriod(Math.Min(BaselineYear, plan?.Period.Start ?? DefaultPlanStart), end);
+    }
+
+    /// <summary>Finds the canonical department of a code or local name (市卫健局 → health).</summary>
+    public Department? ResolveDepartment(string nameOrCode)
+    {
+        if (_departmentByAlias.TryGetValue(nameOrCode, out var d))
+        {
+            return d;
+        }
+        foreach (var prefix in new[] { "市", "县", "区", "旗" })
+        {
+            if (nameOrCode.StartsWith(prefix, StringComparison.Ordinal) && _departmentByAlias.TryGetValue(nameOrCode[prefix.Length..], out d))
+            {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The targets that apply to an org unit's indicator and disaggregation, in the indicator's unit:
+    /// the county's own plan where it has any for the indicator, else the national defaults (totals only).
+    /// </summary>
+    public TargetView[] TargetsFor(string orgUnit, string indicator, string disaggregation)
+    {
+        if (!Indicators.TryGetValue(indicator, out var definition))
+        {
+            return [];
+        }
+        var own = new List<TargetView>();
+        foreach (var plan in _plans.Values.Where(p => p.County == orgUnit))
+        {
+            foreach (var t in plan.AllTargets)
+            {
+                if (t.Indicator == indicator && Disaggregation.Key(t.Disaggregation) == disaggregation && ToView(definition, t, plan) is { } view)
+                {
+                    own.Add(view);
+                }
+            }
+        }
+        if (own.Count > 0 || disaggregation != Disaggregation.Total)
+        {
+            return [.. own.DistinctBy(v => (v.Comparator, v.Value, v.Year, v.BaseYear, v.ChangePercent)).OrderBy(v => v.Year)];
+        }
+        return _national.TryGetValue(indicator, out var national)
+            ? [.. national.Select(n => NationalView(definition, n)).OfType<TargetView>().OrderBy(v => v.Year)]
+            : [];
+    }
+
+    private static TargetView? ToView(IndicatorDefinition definition, PlanTarget t, Plan plan)
+    {
+        decimal? value = null;
+        if (t.Value is { } v)
+        {
+            if (!Units.TryConvert(v, t.Unit ?? definition.Unit, definition.Unit, out var converted))
+            {
+                return null;
+            }
+            value = converted;
+        }
+        var source = $"{plan.Title}";
+        return new TargetView(t.Comparator, value, definition.Unit, t.Year, t.Approximate, t.BaseYear, t.ChangePercent, source, t.Text);
+    }
+
+    private static TargetView? NationalView(IndicatorDefinition definition, NationalTarget n)
+    {
+        decimal? value = null;
+        if (n.Value is { } v)
+        {
+            if (!Units.TryConvert(v, n.Unit, definition.Unit, out var converted))
+            {
+                return null;
+            }
+            value = converted;
+        }
+        return new TargetView(n.Comparator, value, definition.Unit, n.Year, n.Approximate, n.BaseYear, n.ChangePercent, "国家纲要（2021—2030年）默认目标", null);
+    }
+
+    private static int AreaOrder(PlanKind kind, string area)
+    {
+        var areas = PlanAreas.Of(kind);
+        for (var i = 0; i < areas.Count; i++)
+        {
+            if (areas[i].Code == area)
+            {
+                return i;
+            }
+        }
+        return areas.Count;
+    }
+}

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansPlans.Domain;
+using OrleansPlans.Domain.Loading;
+
+namespace OrleansPlans;
+
+public static class GrainServiceExtensions
+{
+    /// <summary>
+    /// Registers what the grains need: the plan data loaded (and validated) from <c>data/</c>, the clock and the
+    /// roll-up options. Shared by the silo host, the embedded gateway and the grain tests.
+    /// </summary>
+    public static IServiceCollection AddPlanGrainServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(_ => PlanDataLoader.Load(
+            PlanDataLoader.LocateDataDirectory(configuration["OrleansPlans:DataPath"]),
+            configuration.GetValue("OrleansPlans:BaselineYear", 2020)));
+        services.AddSingleton(TimeProvider.System);
+        services.AddOptions<RollupOptions>().Bind(configuration.GetSection("OrleansPlans:Rollup"));
+        return services;
+    }
+}

@@ -1,0 +1,352 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansPlans.Contracts;
+using OrleansPlans.Counties;
+using OrleansPlans.Domain;
+
+namespace OrleansPlans.Rollups;
+
+/// <summary>
+/// The roll-up of a subtree, kept in memory and maintained incrementally: each child's contribution per cell is
+/// held, and a parent total changes by (new − old) of the child that changed — exact, because figures are decimals.
+/// </summary>
+/// <remarks>
+/// Derived state only: on activation the grain re-reads its children, and a periodic reconciliation re-reads any
+/// child whose version differs from the last one applied, so a lost message or a crashed silo heals by itself.
+/// </remarks>
+public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, ILogger logger) : Grain, IRollupGrain
+{
+    private readonly Dictionary<string, ChildState> _children = new(StringComparer.Ordinal);
+    private readonly Dictionary<CellKey, RollupCell> _totals = [];
+    private long _epoch;
+    private long _sequence;
+    private DateTimeOffset? _updatedAt;
+    private int _leafCount;
+
+    protected string Code { get; private set; } = "";
+
+    protected OrgUnit Unit { get; private set; } = null!;
+
+    protected PlanData Data => data;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        Code = GrainKeys.CodeOf(this.GetPrimaryKeyString());
+        Unit = data.OrgUnit(Code) ?? throw new InvalidOperationException($"{Code} is not an org unit");
+        _leafCount = data.LeavesOf(Code).Count();
+        _epoch = Random.Shared.NextInt64(1, long.MaxValue);
+        foreach (var child in data.ChildrenOf(Code))
+        {
+            _children[child.Code] = new ChildState();
+        }
+        var snapshots = await Task.WhenAll(_children.Keys.Select(GetChildSnapshotAsync));
+        foreach (var snapshot in snapshots)
+        {
+            Replace(snapshot);
+        }
+        this.RegisterGrainTimer(ReconcileTickAsync, new GrainTimerCreationOptions(options.Value.ReconcilePeriod, options.Value.ReconcilePeriod));
+        if (Unit.ParentCode is not null)
+        {
+            // Tell the parent what this activation holds, outside activation (the parent may be asking us right now).
+            this.RegisterGrainTimer(AnnounceToParentAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
+        }
+    }
+
+    protected abstract Task<ContributionSnapshot> GetChildSnapshotAsync(string child);
+
+    protected abstract Task<ContributionVersion> GetChildVersionAsync(string child);
+
+    /// <summary>The parent roll-up, or null for a province.</summary>
+    protected abstract IRollupGrain? ParentGrain();
+
+    public async Task ApplyChildCellsAsync(string child, ContributionVersion version, RollupCell[] cells)
+    {
+        var childState = ChildOf(child);
+        var changed = new HashSet<CellKey>();
+        foreach (var cell in cells)
+        {
+            if (SetChildCell(childState, cell.Key, cell))
+            {
+                changed.Add(cell.Key);
+            }
+        }
+        childState.Version = version;
+        await PublishAsync(changed);
+    }
+
+    public async Task ReplaceChildAsync(ContributionSnapshot snapshot)
+    {
+        var changed = Replace(snapshot);
+        await PublishAsync(changed);
+    }
+
+    public Task<ContributionSnapshot> GetContributionAsync() =>
+        Task.FromResult(new ContributionSnapshot(Code, Version, [.. _totals.Values]));
+
+    public Task<ContributionVersion> GetVersionAsync() => Task.FromResult(Version);
+
+    public Task<RollupView> GetRollupAsync(int year, bool includeChildren)
+    {
+        var entries = new List<RollupEntry>();
+        var order = data.IndicatorList.Select((i, n) => (i.Code, n)).ToDictionary(x => x.Code, x => x.n, StringComparer.Ordinal);
+        foreach (var total in _totals.Values.Where(c => c.Key.Year == year)
+                     .OrderBy(c => order.GetValueOrDefault(c.Key.Indicator, int.MaxValue)).ThenBy(c => c.Key.Disaggregation, StringComparer.Ordinal))
+        {
+            var indicator = data.Indicators[total.Key.Indicator];
+            var targets = data.TargetsFor(Code, indicator.Code, total.Key.Disaggregation);
+            var status = StatusOf(indicator, targets, total.Key, key => _totals.GetValueOrDefault(key));
+            ChildContribution[]? children = null;
+            if (includeChildren)
+            {
+                children = [.. _children.Select(kv => ChildView(indicator, total.Key, kv.Key, kv.Value))];
+            }
+            entries.Add(new RollupEntry(indicator.Code, total.Key.Disaggregation, Aggregation.ValueOf(indicator, total.Numerator, total.Denominator),
+                indicator.Kind == IndicatorKind.Count ? null : total.Numerator, total.Denominator,
+                TargetEvaluation.ApplicableTarget(targets, year), status, total.ReportingUnits, _leafCount, total.Statuses, children));
+        }
+        return Task.FromResult(new RollupView(Code, year, _updatedAt, [.. entries]));
+    }
+
+    public Task<IndicatorSeriesView> GetSeriesAsync(string indicatorCode)
+    {
+        var indicator = data.Indicators[indicatorCode];
+        var series = new List<DisaggregatedSeries>();
+        foreach (var group in _totals.Values.Where(c => c.Key.Indicator == indicatorCode).GroupBy(c => c.Key.Disaggregation).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var targets = data.TargetsFor(Code, indicatorCode, group.Key);
+            var points = group.OrderBy(c => c.Key.Year).Select(c => new SeriesPoint(
+                c.Key.Year, Aggregation.ValueOf(indicator, c.Numerator, c.Denominator), indicator.Kind == IndicatorKind.Count ? null : c.Numerator, c.Denominator,
+                StatusOf(indicator, targets, c.Key, key => _totals.GetValueOrDefault(key)), null, null, c.ReportingUnits)).ToArray();
+            series.Add(new DisaggregatedSeries(group.Key, points, targets));
+        }
+        if (series.All(s => s.Disaggregation != Disaggregation.Total))
+        {
+            series.Insert(0, new DisaggregatedSeries(Disaggregation.Total, [], data.TargetsFor(Code, indicatorCode, Disaggregation.Total)));
+        }
+        var latest = series.First(s => s.Disaggregation == Disaggregation.Total).Points.LastOrDefault(p => p.Value is not null);
+        return Task.FromResult(new IndicatorSeriesView(Code, indicatorCode, [.. series], latest?.Year, latest?.Value, latest?.Status ?? TargetStatus.NoData));
+    }
+
+    public async Task<ConsistencyReport> CheckConsistencyAsync()
+    {
+        var leaves = data.LeavesOf(Code).ToArray();
+        var snapshots = await Task.WhenAll(leaves.Select(l => GrainFactory.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(l.Code)).GetContributionAsync()));
+        var recomputed = snapshots.SelectMany(s => s.Cells).GroupBy(c => c.Key).ToDictionary(g => g.Key, g => Aggregation.Sum(g.Key, g));
+        var differences = new List<ConsistencyDifference>();
+        foreach (var key in recomputed.Keys.Union(_totals.Keys))
+        {
+            var maintained = _totals.GetValueOrDefault(key);
+            var fresh = recomputed.GetValueOrDefault(key);
+            if (!Aggregation.SameFigures(maintained, fresh))
+            {
+                differences.Add(new ConsistencyDifference(key, maintained, fresh));
+            }
+        }
+        return new ConsistencyReport(Code, leaves.Length, recomputed.Count, [.. differences.Take(1000)]);
+    }
+
+    public async Task ReconcileAsync()
+    {
+        var stale = new List<string>();
+        var versions = await Task.WhenAll(_children.Keys.Select(async c => (Child: c, Version: await GetChildVersionAsync(c))));
+        foreach (var (child, version) in versions)
+        {
+            if (version == ContributionVersion.InFlight || version != _children[child].Version)
+            {
+                stale.Add(child);
+            }
+        }
+        if (stale.Count == 0)
+        {
+            return;
+        }
+        var snapshots = await Task.WhenAll(stale.Select(GetChildSnapshotAsync));
+        var changed = new HashSet<CellKey>();
+        foreach (var snapshot in snapshots)
+        {
+            changed.UnionWith(Replace(snapshot));
+        }
+        if (changed.Count > 0)
+        {
+            logger.LogInformation("Roll-up {OrgUnit} reconciled {Children} child(ren); {Cells} cell(s) changed", Code, stale.Count, changed.Count);
+        }
+        await PublishAsync(changed);
+    }
+
+    private async Task ReconcileTickAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReconcileAsync();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Roll-up {OrgUnit} could not reconcile; will retry", Code);
+        }
+    }
+
+    private async Task AnnounceToParentAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (ParentGrain() is { } parent)
+            {
+                await parent.ReplaceChildAsync(new ContributionSnapshot(Code, Version, [.. _totals.Values]));
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Roll-up {OrgUnit} could not announce itself to its parent; the parent's reconciliation will", Code);
+        }
+    }
+
+    private ContributionVersion Version => new(_epoch, _sequence);
+
+    private ChildState ChildOf(string child) =>
+        _children.TryGetValue(child, out var s) ? s : throw new ArgumentException($"{child} is not a child of {Code}", nameof(child));
+
+    /// <summary>Replaces a child's whole contribution; returns the cells whose totals changed.</summary>
+    private HashSet<CellKey> Replace(ContributionSnapshot snapshot)
+    {
+        var childState = ChildOf(snapshot.OrgUnit);
+        var changed = new HashSet<CellKey>();
+        var incoming = snapshot.Cells.ToDictionary(c => c.Key);
+        foreach (var key in childState.Cells.Keys.Except(incoming.Keys).ToArray())
+        {
+            if (SetChildCell(childState, key, null))
+            {
+                changed.Add(key);
+            }
+        }
+        foreach (var cell in incoming.Values)
+        {
+            if (SetChildCell(childState, cell.Key, cell))
+            {
+                changed.Add(cell.Key);
+            }
+        }
+        childState.Version = snapshot.Version;
+        return changed;
+    }
+
+    /// <summary>Sets (or removes) one child's cell and moves the total by the difference.</summary>
+    private bool SetChildCell(ChildState child, CellKey key, RollupCell? cell)
+    {
+        var old = child.Cells.GetValueOrDefault(key);
+        if (Aggregation.SameFigures(old, cell))
+        {
+            return false;
+        }
+        if (cell is null)
+        {
+            child.Cells.Remove(key);
+        }
+        else
+        {
+            child.Cells[key] = cell;
+        }
+        var total = _totals.GetValueOrDefault(key) ?? new RollupCell(key, 0m, null, 0, StatusCounts.Zero);
+        var numerator = total.Numerator - (old?.Numerator ?? 0m) + (cell?.Numerator ?? 0m);
+        var denominator = AddNullable(AddNullable(total.Denominator, old?.Denominator, -1), cell?.Denominator, +1);
+        var reporting = total.ReportingUnits - (old?.ReportingUnits ?? 0) + (cell?.ReportingUnits ?? 0);
+        var statuses = total.Statuses.Subtract(old?.Statuses ?? StatusCounts.Zero).Add(cell?.Statuses ?? StatusCounts.Zero);
+        if (reporting <= 0)
+        {
+            _totals.Remove(key);
+        }
+        else
+        {
+            _totals[key] = new RollupCell(key, numerator, denominator, reporting, statuses);
+        }
+        return true;
+    }
+
+    private static decimal? AddNullable(decimal? total, decimal? part, int sign) =>
+        part is null ? total : (total ?? 0m) + sign * part.Value;
+
+    private async Task PublishAsync(HashSet<CellKey> changed)
+    {
+        if (changed.Count == 0)
+        {
+            return;
+        }
+        _sequence++;
+        _updatedAt = time.GetUtcNow();
+        if (ParentGrain() is { } parent)
+        {
+            var cells = changed.Select(k => _totals.GetValueOrDefault(k) ?? new RollupCell(k, 0m, null, 0, StatusCounts.Zero)).ToArray();
+            await parent.ApplyChildCellsAsync(Code, Version, cells);
+        }
+    }
+
+    private ChildContribution ChildView(IndicatorDefinition indicator, CellKey key, string child, ChildState state)
+    {
+        var name = data.OrgUnit(child)?.Name ?? child;
+        if (!state.Cells.TryGetValue(key, out var cell))
+        {
+            return new ChildContribution(child, name, null, null, null, 0, StatusCounts.Zero, TargetStatus.NoData);
+        }
+        var status = data.OrgUnit(child)?.Level == OrgUnitLevel.County
+            ? CountyGrain.StatusOf(cell.Statuses)
+            : StatusOf(indicator, data.TargetsFor(child, indicator.Code, key.Disaggregation), key, k => state.Cells.GetValueOrDefault(k));
+        return new ChildContribution(child, name, Aggregation.ValueOf(indicator, cell.Numerator, cell.Denominator),
+            indicator.Kind == IndicatorKind.Count ? null : cell.Numerator, cell.Denominator, cell.ReportingUnits, cell.Statuses, status);
+    }
+
+    /// <summary>The status of an aggregate against the org unit's targets, judged on its own series.</summary>
+    private TargetStatus StatusOf(IndicatorDefinition indicator, TargetView[] targets, CellKey key, Func<CellKey, RollupCell?> lookup)
+    {
+        var series = new Dictionary<int, decimal?>();
+        foreach (var year in YearsOf(key, lookup))
+        {
+            var cell = lookup(key with { Year = year });
+            series[year] = cell is null ? null : Aggregation.ValueOf(indicator, cell.Numerator, cell.Denominator);
+        }
+        return TargetEvaluation.Evaluate(indicator, targets, series, key.Year, data.BaselineYear);
+    }
+
+    private IEnumerable<int> YearsOf(CellKey key, Func<CellKey, RollupCell?> lookup)
+    {
+        for (var year = data.BaselineYear - 5; year <= key.Year; year++)
+        {
+            if (lookup(key with { Year = year }) is not null)
+            {
+                yield return year;
+            }
+        }
+    }
+
+    private sealed class ChildState
+    {
+        public ContributionVersion Version { get; set; } = new(-2, -2);
+
+        public Dictionary<CellKey, RollupCell> Cells { get; } = [];
+    }
+}
+
+/// <summary>A prefecture-level city: the roll-up of its county-level units.</summary>
+public sealed class CityGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, ILogger<CityGrain> logger)
+    : RollupGrain(data, time, options, logger), ICityGrain
+{
+    protected override Task<ContributionSnapshot> GetChildSnapshotAsync(string child) =>
+        GrainFactory.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(child)).GetContributionAsync();
+
+    protected override Task<ContributionVersion> GetChildVersionAsync(string child) =>
+        GrainFactory.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(child)).GetVersionAsync();
+
+    protected override IRollupGrain? ParentGrain() =>
+        Unit.ParentCode is null ? null : GrainFactory.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(Unit.ParentCode));
+}
+
+/// <summary>A province: the roll-up of its prefecture-level cities.</summary>
+public sealed class ProvinceGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, ILogger<ProvinceGrain> logger)
+    : RollupGrain(data, time, options, logger), IProvinceGrain
+{
+    protected override Task<ContributionSnapshot> GetChildSnapshotAsync(string child) =>
+        GrainFactory.GetGrain<ICityGrain>(GrainKeys.OrgUnit(child)).GetContributionAsync();
+
+    protected override Task<ContributionVersion> GetChildVersionAsync(string child) =>
+        GrainFactory.GetGrain<ICityGrain>(GrainKeys.OrgUnit(child)).GetVersionAsync();
+
+    protected override IRollupGrain? ParentGrain() => null;
+}

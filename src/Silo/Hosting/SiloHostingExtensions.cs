@@ -1,0 +1,73 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace OrleansPlans.Silo.Hosting;
+
+public static class SiloHostingExtensions
+{
+    public const string ConnectionStringName = "OrleansPlans";
+
+    /// <summary>True when a PostgreSQL connection string is configured (production); otherwise embedded, in memory.</summary>
+    public static bool UsesPostgres(this IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration.GetConnectionString(ConnectionStringName));
+
+    /// <summary>
+    /// Hosts a silo: PostgreSQL clustering, grain storage (System.Text.Json) and reminders when a connection string
+    /// is configured; otherwise localhost clustering and in-memory storage for the embedded demo.
+    /// </summary>
+    public static IHostApplicationBuilder AddOrleansPlansSilo(this IHostApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var options = configuration.GetSection("Orleans").Get<OrleansPlansHostOptions>() ?? new OrleansPlansHostOptions();
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+
+        builder.Services.AddPlanGrainServices(configuration);
+        builder.Services.AddSingleton<Readiness>();
+        builder.Services.AddHostedService<DemoProvinceLoader>();
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ServiceId = options.ServiceId;
+                o.ClusterId = options.ClusterId;
+            });
+            if (options.SiloName is { Length: > 0 } name)
+            {
+                silo.Configure<SiloOptions>(o => o.SiloName = name);
+            }
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
+                silo.AddMemoryGrainStorage(StorageNames.Plans);
+                silo.UseInMemoryReminderService();
+            }
+            else
+            {
+                var advertised = options.AdvertisedIP is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
+                silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                silo.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                });
+                silo.AddAdoNetGrainStorage(StorageNames.Plans, o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                });
+                silo.UseAdoNetReminderService(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                });
+            }
+#pragma warning disable ORLEANSEXP006 // chosen before the first production write: state rows are plain JSON without CLR type names
+            silo.UseSystemTextJsonGrainStorageSerializer();
+#pragma warning restore ORLEANSEXP006
+        });
+        return builder;
+    }
+}
