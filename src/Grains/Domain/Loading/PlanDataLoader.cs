@@ -71,7 +71,8 @@ public sealed class PlanDataLoader
         return new PlanData(byCode.Values, departments, divisions, plans, national, baselineYear);
     }
 
-    private string Rel(string path) => Path.GetRelativePath(Path.GetDirectoryName(_root) ?? _root, path).Replace('\\', '/');
+    /// <summary>A path as staff know it: data/plans/511725-women.yaml, wherever the directory is mounted.</summary>
+    private string Rel(string path) => "data/" + Path.GetRelativePath(_root, path).Replace('\\', '/');
 
     private T? ReadYaml<T>(string path) where T : class
     {
