@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace OrleansPlans.Api.Tests;
+
+[Collection(ApiCollection.Name)]
+public sealed class ReadApiTests(ApiFixture fixture)
+{
+    private readonly HttpClient _http = fixture.CreateClient();
+
+    private async Task<JsonNode> Get(string url)
+    {
+        var response = await _http.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+
+    [Fact]
+    public async Task Catalogue_lists_every_indicator_with_its_definition()
+    {
+        var indicators = (await Get("/api/v1/indicators")).AsArray();
+        Assert.True(indicators.Count > 100);
+        var mmr = indicators.Single(i => (string)i!["code"]! == "maternal-mortality-rate")!;
+        Assert.Equal(("孕产妇死亡率", "rate", "lower", "pooled-ratio", "1/10万"),
+            ((string)mmr["nameZh"]!, (string)mmr["kind"]!, (string)mmr["direction"]!, (string)mmr["aggregation"]!, (string)mmr["unit"]!));
+        Assert.Equal(100_000m, (decimal)mmr["factor"]!);
+    }
+
+    [Fact]
+    public async Task Division_has_parent_chain_and_children()
+    {
+        var quxian = await Get("/api/v1/divisions/511725");
+        Assert.Equal("渠县", (string)quxian["name"]!);
+        Assert.Equal(["511700", "510000"], quxian["parents"]!.AsArray().Select(p => (string)p!["code"]!).ToArray());
+        var sichuan = await Get("/api/v1/divisions/510000");
+        Assert.Equal(21, sichuan["children"]!.AsArray().Count);
+        Assert.Equal(183, (int)sichuan["countyLevelUnits"]!);
+        var missing = await _http.GetAsync("/api/v1/divisions/999999");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Indicator_series_and_department_views()
+    {
+        // 曾都区 421303 → 随州市 421300.
+        var push = await _http.PostAsync("/api/v1/counties/421303/data-values", new StringContent(
+            """{ "year": 2024, "values": [ { "indicator": "maternal-mortality-rate", "numerator": 1, "denominator": 8000, "department": "区卫健局" } ] }""",
+            Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, push.StatusCode);
+
+        var series = await Get("/api/v1/org-units/421303/indicators/maternal-mortality-rate");
+        var total = series["series"]!.AsArray().Single(s => s!["disaggregation"]!.AsObject().Count == 0)!;
+        var point = total["points"]!.AsArray().Single(p => (int)p!["year"]! == 2024)!;
+        Assert.Equal((12.5m, "health"), ((decimal)point["value"]!, (string)point["department"]!));
+        Assert.NotEmpty(total["targets"]!.AsArray());
+
+        var city = await Get("/api/v1/org-units/421300/indicators/maternal-mortality-rate");
+        Assert.Equal(2024, (int)city["latestYear"]!);
+
+        var department = await Get("/api/v1/counties/421303/departments/health");
+        Assert.Contains(department["reported"]!.AsArray(), r => (string)r!["indicator"]! == "maternal-mortality-rate" && (int)r["year"]! == 2024);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/v1/counties/421303/departments/no-such")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/v1/org-units/421303/indicators/no-such")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_and_openapi_are_served()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/readyz")).StatusCode);
+        var openapi = await Get("/swagger/v1/swagger.json");
+        Assert.NotNull(openapi["paths"]!["/api/v1/counties/{code}/data-values"]);
+    }
+}
