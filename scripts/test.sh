@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README): builds the solution with warnings as errors and runs every test project.
 # Installs what the tests need on a fresh machine first (idempotent; skipped when already present).
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -9,16 +9,19 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-dotnet build OrleansPlans.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
-dotnet test OrleansPlans.sln -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee /tmp/orleans-plans-test.log | grep -E "^\s*(Passed|Failed|Skipped)!|^\s+Failed |error" || true
-# Summarise across test projects in the plain 'N passed, N failed' form and fail when anything failed.
-python3 - <<'PY'
-import re, sys
-passed = failed = skipped = 0
-for line in open('/tmp/orleans-plans-test.log', encoding='utf-8', errors='replace'):
-    m = re.search(r'(Passed|Failed)!\s+-\s+Failed:\s+(\d+),\s+Passed:\s+(\d+),\s+Skipped:\s+(\d+)', line)
-    if m:
-        failed += int(m.group(2)); passed += int(m.group(3)); skipped += int(m.group(4))
-print(f"{passed} passed, {failed} failed, {skipped} skipped")
-sys.exit(1 if failed or passed == 0 else 0)
-PY
+dotnet build OrleansPlans.sln -c Release -warnaserror -nologo -clp:ErrorsOnly || exit 1
+
+log=$(mktemp)
+dotnet test OrleansPlans.sln -c Release --no-build -nologo --logger "console;verbosity=normal" >"$log" 2>&1
+status=$?
+grep -E "^\s+Failed |^Test run for|Total tests:|^\s+(Passed|Failed|Skipped):|Error Message|Assert\." "$log" | grep -vE "^\s+Passed [A-Z]" || true
+
+# One closing line across all test projects, in the plain 'N passed, N failed' form.
+passed=$(grep -E "^\s+Passed:\s+[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -E "^\s+Failed:\s+[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -E "^\s+Skipped:\s+[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
+echo "Full log: $log"
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi
