@@ -12,6 +12,7 @@ app.MapCatalogueApi();
 app.MapDataValuesApi();
 app.MapRollupApi();
 app.MapCountyApi();
+app.MapPlansApi();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the API tests.</summary>

@@ -75,3 +75,35 @@ public sealed class ReadApiTests(ApiFixture fixture)
         Assert.NotNull(openapi["paths"]!["/api/v1/counties/{code}/data-values"]);
     }
 }
+
+[Collection(ApiCollection.Name)]
+public sealed class PlanApiTests(ApiFixture fixture)
+{
+    private readonly HttpClient _http = fixture.CreateClient();
+
+    [Fact]
+    public async Task A_plan_is_served_as_the_document_has_it_with_departments_and_status()
+    {
+        // 大安市's task list names lead and cooperating departments for every measure.
+        var push = await _http.PostAsync("/api/v1/counties/220882/data-values", new StringContent(
+            """{ "year": 2023, "values": [ { "indicator": "maternal-mortality-rate", "numerator": 1, "denominator": 20000 } ] }""",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, push.StatusCode);
+
+        var response = await _http.GetAsync("/api/v1/counties/220882/plans/women");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var plan = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(8, plan["areas"]!.AsArray().Count);
+        var health = plan["areas"]![0]!;
+        Assert.Equal("health", (string)health["area"]!);
+        var measure = health["measures"]![0]!;
+        Assert.NotEmpty(measure["lead"]!.AsArray());
+        Assert.Contains(measure["lead"]!.AsArray(), d => (string?)d!["department"] == "health");
+        var mmr = health["goals"]!.AsArray().SelectMany(g => g!["targets"]!.AsArray()).First(t => (string?)t!["indicator"] == "maternal-mortality-rate")!;
+        Assert.Equal(5m, (decimal)mmr["currentValue"]!);
+        Assert.Equal("met", (string)mmr["status"]!);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/v1/counties/511702/plans/women")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/v1/counties/220882/plans/men")).StatusCode);
+    }
+}
