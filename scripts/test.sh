@@ -16,6 +16,14 @@ dotnet test OrleansPlans.sln -c Release --no-build -nologo --logger "console;ver
 status=$?
 grep -E "^\s+Failed |^Test run for|Total tests:|^\s+(Passed|Failed|Skipped):|Error Message|Assert\." "$log" | grep -vE "^\s+Passed [A-Z]" || true
 
+# The Kubernetes manifests render with kustomize and validate offline against the upstream schemas.
+if command -v kubectl >/dev/null 2>&1; then
+  bash deploy/validate.sh >"$log.k8s" 2>&1 || { cat "$log.k8s"; echo "kubernetes manifest validation failed"; status=1; }
+  tail -1 "$log.k8s"
+else
+  echo "kubectl not found: kubernetes manifest validation skipped (install kubectl to run it)"
+fi
+
 # One closing line across all test projects, in the plain 'N passed, N failed' form.
 passed=$(grep -E "^\s+Passed:\s+[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -E "^\s+Failed:\s+[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')

@@ -80,3 +80,48 @@ public sealed class TranscriptionTests
         }
     }
 }
+
+/// <summary>Every numeric target's quoted phrase is in its source document and contains the number recorded.</summary>
+public sealed class SourceFidelityTests
+{
+    private static readonly Lazy<PlanData> Data = new(() => PlanDataLoader.Load(PlanDataLoader.LocateDataDirectory()));
+
+    private static string SeedsDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "seeds");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw new DirectoryNotFoundException("../shared/seeds (the source documents) is not beside the repository");
+    }
+
+    private static string Squash(string s) => new([.. s.Where(c => !char.IsWhiteSpace(c))]);
+
+    [Fact]
+    public void Numeric_target_phrases_are_verbatim_in_the_seed_and_carry_the_value()
+    {
+        var seeds = SeedsDirectory();
+        var checkedTargets = 0;
+        foreach (var plan in Data.Value.Plans)
+        {
+            var source = Squash(File.ReadAllText(Path.Combine(seeds, plan.Source!)));
+            foreach (var target in plan.AllTargets.Where(t => t.Value is not null && t.Text is not null))
+            {
+                var text = Squash(target.Text!);
+                Assert.True(source.Contains(text, StringComparison.Ordinal), $"{plan.File}: '{target.Text}' is not in {plan.Source}");
+                var number = target.Value!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var chinese = target.Value switch { 1m => "一", 9m => "九", _ => number };
+                // "每所…至少配备1名" and "全覆盖" are catalogued as the share of units meeting the rule, with a 100% target.
+                var shareOfUnits = target.Value == 100m && new[] { "至少", "全覆盖", "每", "所有", "全部", "均" }.Any(w => text.Contains(w, StringComparison.Ordinal));
+                Assert.True(shareOfUnits || text.Contains(number, StringComparison.Ordinal) || text.Contains(chinese, StringComparison.Ordinal),
+                    $"{plan.File}: value {number} is not in '{target.Text}'");
+                checkedTargets++;
+            }
+        }
+        Assert.True(checkedTargets > 200, $"only {checkedTargets} numeric targets carry their phrase");
+    }
+}
