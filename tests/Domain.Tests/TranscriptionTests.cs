@@ -90,13 +90,13 @@ public sealed class SourceFidelityTests
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "shared", "seeds");
+            var candidate = Path.Combine(dir.FullName, "data", "sources");
             if (Directory.Exists(candidate))
             {
                 return candidate;
             }
         }
-        throw new DirectoryNotFoundException("../shared/seeds (the source documents) is not beside the repository");
+        throw new DirectoryNotFoundException("data/sources (the source documents) not found above the test binaries");
     }
 
     private static string Squash(string s) => new([.. s.Where(c => !char.IsWhiteSpace(c))]);
