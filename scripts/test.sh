@@ -9,6 +9,13 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+# PostgreSQL server binaries for the PostgreSQL tests (the fixture starts its own throwaway cluster).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "Installing PostgreSQL (server binaries for the test fixture)…"
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
+fi
+
 dotnet build OrleansPlans.sln -c Release -warnaserror -nologo -clp:ErrorsOnly || exit 1
 
 log=$(mktemp)

@@ -1,13 +1,18 @@
+using Orleans.Dashboard;
+using OrleansPlans.Silo.Hosting;
 using OrleansPlans.Gateway.Apis;
 using OrleansPlans.Gateway.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddOrleansPlansBackend();
+builder.AddOrleansPlansTelemetry();
 builder.AddPlansApi();
 
 var app = builder.Build();
 app.UsePlansApi();
 app.MapHealthApi();
+app.MapTelemetry();
+app.MapOrleansDashboard("/dashboard");
 app.MapCatalogueApi();
 app.MapDataValuesApi();
 app.MapRollupApi();

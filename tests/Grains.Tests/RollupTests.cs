@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
 
@@ -110,5 +111,25 @@ public sealed class RollupTests(ClusterFixture fixture)
         Assert.Contains(Mmr, health.ResponsibleFor);
         var report = Assert.Single(health.Reported);
         Assert.Equal((Mmr, 2023, 1), (report.Indicator, report.Year, report.Values));
+    }
+
+    [Fact]
+    public async Task Accepted_changes_are_written_to_the_ledger_once()
+    {
+        // 江苏省 320000 → 南京市 320100 → 玄武区 320102.
+        var first = Batch(Row(2023, 1, 7_000));
+        await County("320102").PushAsync(first);
+        await County("320102").PushAsync(Batch(Row(2023, 1, 7_000)));   // unchanged: no ledger entry
+        await County("320102").PushAsync(Batch(Row(2023, 2, 7_000)));   // a correction: old → new
+
+        var entries = fixture.Cluster.Silos
+            .SelectMany(s => ((InMemoryDataValueLedger)s.ServiceProvider.GetRequiredService<IDataValueLedger>()).Entries)
+            .Where(e => e.OrgUnit == "320102")
+            .OrderBy(e => e.New.Numerator)
+            .ToArray();
+        Assert.Equal(2, entries.Length);
+        Assert.Equal((null, 1m), (entries[0].Old?.Numerator, entries[0].New.Numerator));
+        Assert.Equal((1m, 2m), (entries[1].Old?.Numerator, entries[1].New.Numerator));
+        Assert.Equal(first.BatchId, entries[0].BatchId);
     }
 }

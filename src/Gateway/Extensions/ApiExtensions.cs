@@ -92,7 +92,7 @@ public static class ApiExtensions
         private static bool IsUnavailable(Exception e) => e switch
         {
             AggregateException a => a.InnerExceptions.Any(IsUnavailable),
-            InconsistentStateException or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException
+            OrleansPlans.Contracts.StorageUnavailableException or InconsistentStateException or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException
                 or GatewayTooBusyException or OrleansException => true,
             System.Data.Common.DbException => true,
             _ => e.InnerException is not null && IsUnavailable(e.InnerException),

@@ -1,4 +1,5 @@
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using OrleansPlans.Silo.Hosting;
 
 namespace OrleansPlans.Gateway.Extensions;
@@ -32,6 +33,8 @@ public static class BackendExtensions
                 o.Invariant = "Npgsql";
                 o.ConnectionString = connectionString;
             });
+            client.AddActivityPropagation();
+            client.AddDashboard();
         });
         builder.Services.AddHostedService<ClientReadiness>();
         return builder;

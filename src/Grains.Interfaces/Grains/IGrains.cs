@@ -37,10 +37,16 @@ public interface IIndicatorGrain : IGrainWithStringKey
     Task<IndicatorSeriesView> GetSeriesAsync();
 }
 
+/// <summary>
+/// Each row's outcome; the figure each row replaced (null when new or unchanged); whether the stored figure now
+/// comes from this batch (true also on a replay of a batch that was applied before a crash); and the cells to send up.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("plans.IndicatorApplyResult")]
 public sealed record IndicatorApplyResult(
     [property: Id(0)] RowOutcome[] Outcomes,
-    [property: Id(1)] RollupCell[] Cells);
+    [property: Id(1)] RollupCell[] Cells,
+    [property: Id(2)] StoredValue?[] Previous,
+    [property: Id(3)] bool[] FromThisBatch);
 
 /// <summary>One department of one county. Key: <c>cn-511725/health</c>.</summary>
 [Alias("plans.IDepartmentGrain")]

@@ -67,3 +67,23 @@ public sealed record StoredValue(
     public bool SameFigures(DataValueRow row, string department) =>
         Numerator == row.Numerator && Denominator == row.Denominator && Value == row.Value && Department == department;
 }
+
+/// <summary>
+/// Storage (PostgreSQL) could not be reached or refused the operation; nothing was acknowledged. Raised in place of
+/// driver exceptions, which cannot cross the wire to clients; the gateway answers 503 with Retry-After.
+/// </summary>
+[GenerateSerializer, Alias("plans.StorageUnavailableException")]
+public sealed class StorageUnavailableException : Exception
+{
+    public StorageUnavailableException()
+    {
+    }
+
+    public StorageUnavailableException(string message) : base(message)
+    {
+    }
+
+    public StorageUnavailableException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}

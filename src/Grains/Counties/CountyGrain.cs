@@ -34,6 +34,7 @@ public sealed class CountyGrain(
     [PersistentState(StorageNames.CountyState, StorageNames.Plans)] IPersistentState<CountyState> state,
     PlanData data,
     TimeProvider time,
+    IDataValueLedger ledger,
     ILogger<CountyGrain> logger) : Grain, ICountyGrain
 {
     private string _code = "";
@@ -60,12 +61,14 @@ public sealed class CountyGrain(
         var errors = BatchValidation.Validate(data, _code, batch.Rows, now.Year);
         if (errors.Count > 0)
         {
+            PlansMetrics.Pushes.Add(1, new KeyValuePair<string, object?>("result", "rejected"));
             return new ImportSummary(batch.BatchId, batch.DryRun, 0, 0, 0, [.. errors]);
         }
         var rows = batch.Rows.Select(Normalize).ToArray();
         if (batch.DryRun)
         {
             var preview = await PreviewAsync(rows);
+            PlansMetrics.Pushes.Add(1, new KeyValuePair<string, object?>("result", "dry-run"));
             return Summary(batch, preview);
         }
 
@@ -77,13 +80,21 @@ public sealed class CountyGrain(
             state.State.Indicators.UnionWith(rows.Select(r => r.Indicator));
             state.State.LastPushAt = now;
             await state.WriteStateAsync();
+            var recorded = time.GetTimestamp();
 
             var (outcomes, cells) = await ApplyToGrainsAsync(state.State.Pending);
             await ParentGrain().ApplyChildCellsAsync(_code, Version, cells);
-            return Summary(batch, outcomes);
+            PlansMetrics.RollupLag.Record(time.GetElapsedTime(recorded).TotalMilliseconds);
+            var summary = Summary(batch, outcomes);
+            PlansMetrics.Pushes.Add(1, new KeyValuePair<string, object?>("result", "accepted"));
+            PlansMetrics.Values.Add(summary.Imported, new KeyValuePair<string, object?>("outcome", "imported"));
+            PlansMetrics.Values.Add(summary.Updated, new KeyValuePair<string, object?>("outcome", "updated"));
+            PlansMetrics.Values.Add(summary.Unchanged, new KeyValuePair<string, object?>("outcome", "unchanged"));
+            return summary;
         }
         catch
         {
+            PlansMetrics.Pushes.Add(1, new KeyValuePair<string, object?>("result", "failed"));
             // Whatever failed, the next activation re-reads the recorded state and finishes or forgets the batch.
             DeactivateOnIdle();
             throw;
@@ -170,14 +181,22 @@ public sealed class CountyGrain(
         var outcomes = new RowOutcome[batch.Rows.Length];
         var groups = batch.Rows.Select((row, index) => (row, index)).GroupBy(x => x.row.Indicator, StringComparer.Ordinal).ToArray();
         var results = await Task.WhenAll(groups.Select(g => IndicatorGrain(g.Key).ApplyAsync(batch.BatchId, [.. g.Select(x => x.row)], batch.ReportedAt)));
+        var entries = new List<LedgerEntry>();
         for (var gi = 0; gi < groups.Length; gi++)
         {
-            var indexes = groups[gi].Select(x => x.index).ToArray();
-            for (var i = 0; i < indexes.Length; i++)
+            var members = groups[gi].ToArray();
+            for (var i = 0; i < members.Length; i++)
             {
-                outcomes[indexes[i]] = results[gi].Outcomes[i];
+                outcomes[members[i].index] = results[gi].Outcomes[i];
+                if (results[gi].FromThisBatch[i])
+                {
+                    var row = members[i].row;
+                    entries.Add(new LedgerEntry(batch.BatchId, batch.Principal, batch.ReportedAt, _code, row.Indicator, row.Year, row.Disaggregation, results[gi].Previous[i], row));
+                }
             }
         }
+        // Part of the acknowledgement: a push answers 2xx only after its changes are in the ledger.
+        await ledger.AppendAsync(entries);
         var reports = batch.Rows
             .GroupBy(r => r.Department!, StringComparer.Ordinal)
             .Select(d => (Department: d.Key, Reports: d.GroupBy(r => (r.Indicator, r.Year))

@@ -34,6 +34,8 @@ public sealed class IndicatorGrain(
     {
         var before = Statuses();
         var outcomes = new RowOutcome[rows.Length];
+        var previous = new StoredValue?[rows.Length];
+        var fromThisBatch = new bool[rows.Length];
         var changed = false;
         for (var i = 0; i < rows.Length; i++)
         {
@@ -45,15 +47,18 @@ public sealed class IndicatorGrain(
                 if (existing.SameFigures(row, department))
                 {
                     outcomes[i] = RowOutcome.Unchanged;
+                    fromThisBatch[i] = existing.BatchId == batchId;
                     continue;
                 }
                 outcomes[i] = RowOutcome.Updated;
+                previous[i] = existing;
             }
             else
             {
                 outcomes[i] = RowOutcome.Imported;
             }
             state.State.Values[key] = new StoredValue(row.Numerator, row.Denominator, row.Value, department, reportedAt, batchId);
+            fromThisBatch[i] = true;
             changed = true;
         }
         if (changed)
@@ -72,7 +77,7 @@ public sealed class IndicatorGrain(
             }
         }
         var cells = keys.Select(k => Cell(k, after)).OfType<RollupCell>().ToArray();
-        return new IndicatorApplyResult(outcomes, cells);
+        return new IndicatorApplyResult(outcomes, cells, previous, fromThisBatch);
     }
 
     public Task<RollupCell[]> GetCellsAsync()

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans;
 using OrleansPlans.Domain;
 using OrleansPlans.Domain.Loading;
 
@@ -17,6 +19,8 @@ public static class GrainServiceExtensions
             PlanDataLoader.LocateDataDirectory(configuration["OrleansPlans:DataPath"]),
             configuration.GetValue("OrleansPlans:BaselineYear", 2020)));
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IIncomingGrainCallFilter, StorageFaultFilter>();
+        services.TryAddSingleton<IDataValueLedger, InMemoryDataValueLedger>();
         services.AddOptions<RollupOptions>().Bind(configuration.GetSection("OrleansPlans:Rollup"));
         return services;
     }

@@ -44,6 +44,7 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
         {
             Replace(snapshot);
         }
+        _updatedAt = time.GetUtcNow();
         this.RegisterGrainTimer(ReconcileTickAsync, new GrainTimerCreationOptions(options.Value.ReconcilePeriod, options.Value.ReconcilePeriod));
         if (Unit.ParentCode is not null)
         {
@@ -166,6 +167,7 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
         {
             changed.UnionWith(Replace(snapshot));
         }
+        PlansMetrics.Reconciled.Add(stale.Count);
         if (changed.Count > 0)
         {
             logger.LogInformation("Roll-up {OrgUnit} reconciled {Children} child(ren); {Cells} cell(s) changed", Code, stale.Count, changed.Count);

@@ -2,7 +2,9 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace OrleansPlans.Silo.Hosting;
 
@@ -15,6 +17,25 @@ public static class SiloHostingExtensions
         !string.IsNullOrWhiteSpace(configuration.GetConnectionString(ConnectionStringName));
 
     /// <summary>
+    /// Caps the connection pool unless the operator chose a size: a province's cold start activates hundreds of grains
+    /// at once, and without a cap each would open its own connection and exhaust PostgreSQL's max_connections.
+    /// Npgsql queues requests for a pooled connection instead.
+    /// </summary>
+    public static string? WithPoolLimit(string? connectionString, int maxPoolSize = 40)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return connectionString;
+        }
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase) && !connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxPoolSize = maxPoolSize;
+        }
+        return builder.ConnectionString;
+    }
+
+    /// <summary>
     /// Hosts a silo: PostgreSQL clustering, grain storage (System.Text.Json) and reminders when a connection string
     /// is configured; otherwise localhost clustering and in-memory storage for the embedded demo.
     /// </summary>
@@ -22,11 +43,16 @@ public static class SiloHostingExtensions
     {
         var configuration = builder.Configuration;
         var options = configuration.GetSection("Orleans").Get<OrleansPlansHostOptions>() ?? new OrleansPlansHostOptions();
-        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        var connectionString = WithPoolLimit(configuration.GetConnectionString(ConnectionStringName));
 
         builder.Services.AddPlanGrainServices(configuration);
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<DemoProvinceLoader>();
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+            builder.Services.AddSingleton<IDataValueLedger, PostgresDataValueLedger>();
+        }
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -64,6 +90,8 @@ public static class SiloHostingExtensions
                     o.ConnectionString = connectionString;
                 });
             }
+            silo.AddActivityPropagation();
+            silo.AddDashboard();
 #pragma warning disable ORLEANSEXP006 // chosen before the first production write: state rows are plain JSON without CLR type names
             silo.UseSystemTextJsonGrainStorageSerializer();
 #pragma warning restore ORLEANSEXP006

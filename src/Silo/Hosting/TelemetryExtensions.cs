@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace OrleansPlans.Silo.Hosting;
+
+public static class TelemetryExtensions
+{
+    /// <summary>
+    /// OpenTelemetry metrics (Orleans, ASP.NET Core, Npgsql, runtime, OrleansPlans) for Prometheus at /metrics, and
+    /// traces (ASP.NET Core, Orleans, Npgsql) exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    /// Logs are JSON lines when a connection string is configured (production), plain text in embedded mode.
+    /// </summary>
+    public static IHostApplicationBuilder AddOrleansPlansTelemetry(this IHostApplicationBuilder builder)
+    {
+        if (builder.Configuration.UsesPostgres() && builder.Configuration["Logging:Console:FormatterName"] is null)
+        {
+            builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+        }
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddMeter(PlansMetrics.MeterName, "Microsoft.Orleans")
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation()
+                .AddPrometheusExporter())
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                    .AddAspNetCoreInstrumentation(o => o.Filter = ctx => ctx.Request.Path != "/metrics" && ctx.Request.Path != "/healthz")
+                    .AddNpgsql();
+                if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
+        return builder;
+    }
+
+    public static WebApplication MapTelemetry(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+}
