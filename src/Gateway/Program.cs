@@ -18,6 +18,7 @@ app.MapDataValuesApi();
 app.MapRollupApi();
 app.MapCountyApi();
 app.MapPlansApi();
+app.MapEventsApi();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the API tests.</summary>
