@@ -230,9 +230,6 @@ public sealed class CountyGrain(
     internal static TargetStatus StatusOf(StatusCounts counts) =>
         counts.Met > 0 ? TargetStatus.Met : counts.NotMet > 0 ? TargetStatus.NotMet : counts.NoTarget > 0 ? TargetStatus.NoTarget : TargetStatus.NoData;
 
-    private IEnumerable<RollupEntry> Order(IEnumerable<RollupEntry> entries)
-    {
-        var order = data.IndicatorList.Select((i, n) => (i.Code, n)).ToDictionary(x => x.Code, x => x.n, StringComparer.Ordinal);
-        return entries.OrderBy(e => order.GetValueOrDefault(e.Indicator, int.MaxValue)).ThenBy(e => e.Disaggregation, StringComparer.Ordinal);
-    }
+    private IEnumerable<RollupEntry> Order(IEnumerable<RollupEntry> entries) =>
+        entries.OrderBy(e => data.IndicatorOrder.GetValueOrDefault(e.Indicator, int.MaxValue)).ThenBy(e => e.Disaggregation, StringComparer.Ordinal);
 }

@@ -15,7 +15,7 @@ public sealed class PlanData
     private readonly FrozenDictionary<string, OrgUnit[]> _children;
     private readonly FrozenDictionary<(string County, PlanKind Kind), Plan> _plans;
     private readonly FrozenDictionary<string, NationalTarget[]> _national;
-    private readonly FrozenDictionary<string, Department> _departmentByAlias;
+    private readonly DepartmentDirectory _departments;
 
     public PlanData(
         IEnumerable<IndicatorDefinition> indicators,
@@ -25,8 +25,9 @@ public sealed class PlanData
         IEnumerable<NationalTarget> nationalTargets,
         int baselineYear = 2020)
     {
-        Indicators = indicators.ToFrozenDictionary(i => i.Code, StringComparer.Ordinal);
-        IndicatorList = [.. Indicators.Values.OrderBy(i => i.Plan).ThenBy(i => AreaOrder(i.Plan, i.Area)).ThenBy(i => i.SourceFile, StringComparer.Ordinal)];
+        // Catalogue files list indicators in document order; keep it within each plan area.
+        IndicatorList = [.. indicators.Select((i, n) => (i, n)).OrderBy(x => x.i.Plan).ThenBy(x => AreaOrder(x.i.Plan, x.i.Area)).ThenBy(x => x.n).Select(x => x.i)];
+        Indicators = IndicatorList.ToFrozenDictionary(i => i.Code, StringComparer.Ordinal);
         Departments = departments.ToFrozenDictionary(d => d.Code, StringComparer.Ordinal);
         OrgUnits = divisions.ToFrozenDictionary(o => o.Code, StringComparer.Ordinal);
         _children = OrgUnits.Values.Where(o => o.ParentCode is not null)
@@ -35,17 +36,8 @@ public sealed class PlanData
         _plans = plans.ToFrozenDictionary(p => (p.County, p.Kind));
         _national = nationalTargets.GroupBy(t => t.Indicator, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-        var aliases = new Dictionary<string, Department>(StringComparer.Ordinal);
-        foreach (var d in Departments.Values)
-        {
-            aliases.TryAdd(d.Code, d);
-            aliases.TryAdd(d.NameZh, d);
-            foreach (var a in d.Aliases)
-            {
-                aliases.TryAdd(a, d);
-            }
-        }
-        _departmentByAlias = aliases.ToFrozenDictionary(StringComparer.Ordinal);
+        _departments = new DepartmentDirectory(Departments.Values);
+        IndicatorOrder = IndicatorList.Select((i, n) => (i.Code, n)).ToFrozenDictionary(x => x.Code, x => x.n, StringComparer.Ordinal);
         BaselineYear = baselineYear;
     }
 
@@ -53,6 +45,9 @@ public sealed class PlanData
 
     /// <summary>The catalogue in plan → area order.</summary>
     public IReadOnlyList<IndicatorDefinition> IndicatorList { get; }
+
+    /// <summary>Each indicator's position in <see cref="IndicatorList"/>, for ordering views.</summary>
+    public FrozenDictionary<string, int> IndicatorOrder { get; }
 
     public FrozenDictionary<string, Department> Departments { get; }
 
@@ -113,21 +108,7 @@ public sealed class PlanData
     }
 
     /// <summary>Finds the canonical department of a code or local name (市卫健局 → health).</summary>
-    public Department? ResolveDepartment(string nameOrCode)
-    {
-        if (_departmentByAlias.TryGetValue(nameOrCode, out var d))
-        {
-            return d;
-        }
-        foreach (var prefix in new[] { "市", "县", "区", "旗" })
-        {
-            if (nameOrCode.StartsWith(prefix, StringComparison.Ordinal) && _departmentByAlias.TryGetValue(nameOrCode[prefix.Length..], out d))
-            {
-                return d;
-            }
-        }
-        return null;
-    }
+    public Department? ResolveDepartment(string nameOrCode) => _departments.Resolve(nameOrCode);
 
     /// <summary>
     /// The targets that apply to an org unit's indicator and disaggregation, in the indicator's unit:
@@ -199,5 +180,44 @@ public sealed class PlanData
             }
         }
         return areas.Count;
+    }
+}
+
+/// <summary>Canonical departments by code, Chinese name or local alias; a leading 市/县/区/旗 is ignored.</summary>
+public sealed class DepartmentDirectory
+{
+    private static readonly string[] LevelPrefixes = ["市", "县", "区", "旗"];
+
+    private readonly FrozenDictionary<string, Department> _byName;
+
+    public DepartmentDirectory(IEnumerable<Department> departments)
+    {
+        var names = new Dictionary<string, Department>(StringComparer.Ordinal);
+        foreach (var d in departments)
+        {
+            names.TryAdd(d.Code, d);
+            names.TryAdd(d.NameZh, d);
+            foreach (var a in d.Aliases)
+            {
+                names.TryAdd(a, d);
+            }
+        }
+        _byName = names.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    public Department? Resolve(string nameOrCode)
+    {
+        if (_byName.TryGetValue(nameOrCode, out var d))
+        {
+            return d;
+        }
+        foreach (var prefix in LevelPrefixes)
+        {
+            if (nameOrCode.StartsWith(prefix, StringComparison.Ordinal) && _byName.TryGetValue(nameOrCode[prefix.Length..], out d))
+            {
+                return d;
+            }
+        }
+        return null;
     }
 }

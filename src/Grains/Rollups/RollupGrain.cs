@@ -89,7 +89,7 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
     public Task<RollupView> GetRollupAsync(int year, bool includeChildren)
     {
         var entries = new List<RollupEntry>();
-        var order = data.IndicatorList.Select((i, n) => (i.Code, n)).ToDictionary(x => x.Code, x => x.n, StringComparer.Ordinal);
+        var order = data.IndicatorOrder;
         foreach (var total in _totals.Values.Where(c => c.Key.Year == year)
                      .OrderBy(c => order.GetValueOrDefault(c.Key.Indicator, int.MaxValue)).ThenBy(c => c.Key.Disaggregation, StringComparer.Ordinal))
         {

@@ -66,8 +66,7 @@ public sealed class PlanDataLoader
         var divisions = LoadDivisions();
         var divisionByCode = divisions.GroupBy(d => d.Code, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var national = LoadNationalTargets(byCode);
-        var departmentData = new PlanData([], departments, [], [], []);
-        var plans = LoadPlans(byCode, divisionByCode, departmentData);
+        var plans = LoadPlans(byCode, divisionByCode, departments.ToDictionary(d => d.Code, StringComparer.Ordinal), new DepartmentDirectory(departments));
         return new PlanData(byCode.Values, departments, divisions, plans, national, baselineYear);
     }
 
@@ -277,7 +276,8 @@ public sealed class PlanDataLoader
         return result;
     }
 
-    private List<Plan> LoadPlans(Dictionary<string, IndicatorDefinition> indicators, Dictionary<string, OrgUnit> divisions, PlanData departments)
+    private List<Plan> LoadPlans(Dictionary<string, IndicatorDefinition> indicators, Dictionary<string, OrgUnit> divisions,
+        Dictionary<string, Department> departments, DepartmentDirectory directory)
     {
         var dir = Path.Combine(_root, "plans");
         var result = new List<Plan>();
@@ -292,7 +292,7 @@ public sealed class PlanDataLoader
             {
                 continue;
             }
-            if (LoadPlan(path, file, indicators, divisions, departments) is { } plan)
+            if (LoadPlan(path, file, indicators, divisions, departments, directory) is { } plan)
             {
                 result.Add(plan);
             }
@@ -304,7 +304,8 @@ public sealed class PlanDataLoader
         return result;
     }
 
-    private Plan? LoadPlan(string path, PlanFile f, Dictionary<string, IndicatorDefinition> indicators, Dictionary<string, OrgUnit> divisions, PlanData departments)
+    private Plan? LoadPlan(string path, PlanFile f, Dictionary<string, IndicatorDefinition> indicators, Dictionary<string, OrgUnit> divisions,
+        Dictionary<string, Department> departments, DepartmentDirectory directory)
     {
         var rel = Rel(path);
         var planName = Path.GetFileNameWithoutExtension(path);
@@ -340,7 +341,7 @@ public sealed class PlanDataLoader
         var localDepartments = f.Departments ?? [];
         foreach (var (local, code) in localDepartments)
         {
-            if (!departments.Departments.ContainsKey(code))
+            if (!departments.ContainsKey(code))
             {
                 Error($"departments['{local}']", "departments", $"'{code}' is not a department code in data/departments.yaml");
             }
@@ -380,7 +381,7 @@ public sealed class PlanDataLoader
                 if (string.IsNullOrWhiteSpace(m.Title)) { Error(where, "title", "required"); }
                 foreach (var name in (m.Lead ?? []).Concat(m.Cooperating ?? []))
                 {
-                    if (!localDepartments.ContainsKey(name) && departments.ResolveDepartment(name) is null)
+                    if (!localDepartments.ContainsKey(name) && directory.Resolve(name) is null)
                     {
                         Error(where, "lead/cooperating", $"'{name}' is neither listed under departments nor a known department name");
                     }
