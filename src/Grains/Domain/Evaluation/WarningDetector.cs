@@ -1,0 +1,311 @@
+using System.Globalization;
+
+namespace OrleansPlans.Domain.Evaluation;
+
+/// <summary>
+/// Detects early warnings (预警) for one year. Pure: the same input gives the same warnings, so re-running detection after
+/// every change and diffing with <see cref="WarningHistory.Diff"/> raises and clears warnings automatically.
+/// </summary>
+public static class WarningDetector
+{
+    /// <summary>The modified z-score's constant: 0.6745 ≈ Φ⁻¹(0.75), which makes MAD-based z comparable to a standard z for normal data.</summary>
+    public const double ModifiedZConstant = 0.6745;
+
+    /// <summary>Used in place of 1/0.6745 with the mean absolute deviation when the MAD is 0: √(π/2) ≈ 1.253314.</summary>
+    public const double MeanDeviationConstant = 1.253314;
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>All four kinds for <see cref="WarningInput.Year"/>.</summary>
+    public static IReadOnlyList<Warning> Detect(WarningInput input, WarningOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        options ??= WarningOptions.Default;
+        return
+        [
+            .. ProjectedMisses(input.Series, input.Year, input.BaselineYear),
+            .. Fluctuations(input.Series, input.Year, options),
+            .. MissingReports(input.Expected, input.Reports, input.Year, input.Now, options.Deadline),
+            .. RuleViolations(input.Figures, input.Rules, input.Year, options),
+        ];
+    }
+
+    /// <summary>
+    /// (a) Series whose trend, projected to the target year that governs <paramref name="year"/>, does not meet it
+    /// (<see cref="ProgressProjection"/>; only data up to <paramref name="year"/> is used).
+    /// </summary>
+    public static IEnumerable<Warning> ProjectedMisses(IEnumerable<WatchedSeries> series, int year, int baselineYear = ProgressRater.DefaultBaselineYear)
+    {
+        foreach (var s in series)
+        {
+            var p = ProgressProjection.Project(s.Series, s.Targets, year, baselineYear);
+            if (!p.ProjectedToMiss)
+            {
+                continue;
+            }
+            var numbers = new Dictionary<string, double>
+            {
+                ["projected"] = p.ProjectedValue!.Value,
+                ["target"] = (double)p.TargetValue!.Value,
+                ["targetYear"] = p.TargetYear!.Value,
+                ["base"] = (double)p.BaseValue!.Value,
+                ["current"] = (double)p.CurrentValue!.Value,
+            };
+            if (p.Ratio is { } r)
+            {
+                numbers["ratio"] = r;
+            }
+            if (p.ObservedCagr is { } c)
+            {
+                numbers["cagr"] = c;
+            }
+            yield return new Warning(WarningKind.ProjectedMiss, s.OrgUnit, s.Indicator.Code, year, s.Disaggregation, "", s.Department,
+                "projected to miss the target: " + p.Reason, numbers);
+        }
+    }
+
+    /// <summary>
+    /// (b) A change from <paramref name="year"/> − 1 to <paramref name="year"/> that is an outlier among the unit's own
+    /// year-over-year changes, or larger than the set percentage.
+    /// </summary>
+    /// <remarks>
+    /// Changes are absolute differences between adjacent calendar years that both have a figure (a gap yields no change,
+    /// rather than a multi-year jump being judged as one year's). The history is every such change up to and including
+    /// <paramref name="year"/> (never later data). Modified z = 0.6745·(x − median)/MAD. When MAD = 0 (more than half the
+    /// changes are identical) the mean absolute deviation stands in: z = (x − median)/(1.253314·MeanAD); if that is 0 too,
+    /// every change is the same and none is an outlier. The percentage test is skipped when the previous figure is 0
+    /// (undefined). For rates from small counts, pass a pooled series (<see cref="PooledSeries"/>): a county going from
+    /// 1 to 2 maternal deaths is a 100% change of no significance.
+    /// </remarks>
+    public static IEnumerable<Warning> Fluctuations(IEnumerable<WatchedSeries> series, int year, WarningOptions? options = null)
+    {
+        options ??= WarningOptions.Default;
+        foreach (var s in series)
+        {
+            if (Fluctuation(s, year, options) is { } w)
+            {
+                yield return w;
+            }
+        }
+    }
+
+    private static Warning? Fluctuation(WatchedSeries s, int year, WarningOptions options)
+    {
+        if (Figure(s.Series, year) is not { } current || Figure(s.Series, year - 1) is not { } previous)
+        {
+            return null;
+        }
+        var change = current - previous;
+        var numbers = new Dictionary<string, double> { ["previous"] = (double)previous, ["current"] = (double)current, ["change"] = (double)change };
+        var reasons = new List<string>();
+
+        if (previous != 0m)
+        {
+            // In decimal, so an exact 30% is 30, not 30.000000000000004.
+            var percent = (double)(change * 100m / Math.Abs(previous));
+            numbers["percentChange"] = percent;
+            if (Math.Abs(percent) > options.PercentChangeThreshold)
+            {
+                reasons.Add($"changed {percent.ToString("+0.#;-0.#", Inv)}% (limit ±{options.PercentChangeThreshold.ToString("0.#", Inv)}%)");
+            }
+        }
+
+        var history = s.Series.Keys.Where(y => y <= year)
+            .Select(y => (Now: Figure(s.Series, y), Before: Figure(s.Series, y - 1)))
+            .Where(p => p.Now is not null && p.Before is not null)
+            .Select(p => p.Now!.Value - p.Before!.Value)
+            .ToList();
+        if (history.Count >= options.MinChangesForZScore && ModifiedZ(change, history) is var (z, median, spread))
+        {
+            numbers["modifiedZ"] = z;
+            numbers["medianChange"] = (double)median;
+            numbers["mad"] = (double)spread;
+            if (Math.Abs(z) > options.ModifiedZThreshold)
+            {
+                reasons.Add($"modified z-score {z.ToString("0.##", Inv)} against {history.Count} yearly changes (limit {options.ModifiedZThreshold.ToString("0.##", Inv)})");
+            }
+        }
+
+        if (reasons.Count == 0)
+        {
+            return null;
+        }
+        return new Warning(WarningKind.Fluctuation, s.OrgUnit, s.Indicator.Code, year, s.Disaggregation, "", s.Department,
+            $"{year - 1}→{year}: {Trend.Number(previous)} → {Trend.Number(current)}; " + string.Join("; ", reasons), numbers);
+    }
+
+    /// <summary>The modified z-score of <paramref name="x"/> within <paramref name="sample"/>, with the median and MAD used.</summary>
+    internal static (double Z, decimal Median, decimal Mad) ModifiedZ(decimal x, IReadOnlyList<decimal> sample)
+    {
+        var median = Median(sample);
+        var deviations = sample.Select(v => Math.Abs(v - median)).ToList();
+        var mad = Median(deviations);
+        if (mad != 0m)
+        {
+            return (ModifiedZConstant * (double)(x - median) / (double)mad, median, mad);
+        }
+        var meanDeviation = deviations.Average();
+        return meanDeviation == 0m
+            ? (0.0, median, mad)
+            : ((double)(x - median) / (MeanDeviationConstant * (double)meanDeviation), median, mad);
+    }
+
+    private static decimal Median(IReadOnlyList<decimal> values)
+    {
+        var sorted = values.Order().ToList();
+        var mid = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2m;
+    }
+
+    private static decimal? Figure(IReadOnlyDictionary<int, decimal?> series, int year) => series.TryGetValue(year, out var v) ? v : null;
+
+    /// <summary>
+    /// (c) Expected cells of <paramref name="year"/> with no report once the deadline has passed at <paramref name="now"/>.
+    /// A late report clears the warning (lateness itself is counted by <see cref="Completeness"/>).
+    /// </summary>
+    public static IEnumerable<Warning> MissingReports(
+        IEnumerable<ExpectedCell> expected,
+        IEnumerable<CellReport> reports,
+        int year,
+        DateTimeOffset now,
+        ReportingDeadline? deadline = null)
+    {
+        deadline ??= ReportingDeadline.Default;
+        if (!deadline.HasPassed(year, now))
+        {
+            yield break;
+        }
+        var closesAt = deadline.ClosesAt(year);
+        var reported = reports.Where(r => r.Year == year).Select(r => (r.OrgUnit, r.Indicator)).ToHashSet();
+        var seen = new HashSet<(string, string)>();
+        foreach (var cell in expected.Where(c => c.Year == year))
+        {
+            if (reported.Contains((cell.OrgUnit, cell.Indicator)) || !seen.Add((cell.OrgUnit, cell.Indicator)))
+            {
+                continue;
+            }
+            var overdueDays = Math.Floor((now - closesAt).TotalDays);
+            yield return new Warning(WarningKind.MissingAfterDeadline, cell.OrgUnit, cell.Indicator, year, "", "", cell.Department,
+                $"{year} figure not reported; due by {closesAt.AddDays(-1).ToString("yyyy-MM-dd", Inv)}",
+                new Dictionary<string, double> { ["daysOverdue"] = overdueDays });
+        }
+    }
+
+    /// <summary>
+    /// (d) Broken validation rules among the figures of <paramref name="year"/>: each explicit rule at every org unit and
+    /// disaggregation where both sides have a figure, and, for every indicator, sub-groups against the total.
+    /// </summary>
+    /// <remarks>
+    /// Sub-group rule: for each category (sex, area, age) with single-category figures (key "sex=male", not combined keys
+    /// like "area=urban;sex=male") and a total (""), the sub-groups' additive parts must add up to the total's —
+    /// numerators and denominators for rates and percentages, values for counts, weights (exactly) and the weighted mean
+    /// (within <see cref="WarningOptions.MeanTolerance"/>) for means. When not every option of the category is present, only
+    /// "Σ sub-groups ≤ total" can be checked (for the additive parts). Sums are decimal, so equality is exact.
+    /// </remarks>
+    public static IEnumerable<Warning> RuleViolations(IEnumerable<ReportedFigure> figures, IEnumerable<ValidationRule> rules, int year, WarningOptions? options = null)
+    {
+        options ??= WarningOptions.Default;
+        var ofYear = new Dictionary<(string OrgUnit, string Indicator, string Disaggregation), ReportedFigure>();
+        foreach (var f in figures.Where(f => f.Year == year))
+        {
+            ofYear.TryAdd((f.OrgUnit, f.Indicator.Code, f.Disaggregation), f);
+        }
+        foreach (var rule in rules)
+        {
+            foreach (var left in ofYear.Values.Where(f => f.Indicator.Code == rule.Left.Indicator))
+            {
+                if (!ofYear.TryGetValue((left.OrgUnit, rule.Right.Indicator, left.Disaggregation), out var right)
+                    || Part(left, rule.Left.Part) is not { } l || Part(right, rule.Right.Part) is not { } r || rule.Holds(l, r))
+                {
+                    continue;
+                }
+                yield return new Warning(WarningKind.ValidationRule, left.OrgUnit, left.Indicator.Code, year, left.Disaggregation, rule.Id, left.Department,
+                    $"{rule.Description ?? rule.Id}: {Trend.Number(l)} {rule.Operator} {Trend.Number(r)} does not hold",
+                    new Dictionary<string, double> { ["left"] = (double)l, ["right"] = (double)r });
+            }
+        }
+        foreach (var total in ofYear.Values.Where(f => f.Disaggregation == Disaggregation.Total))
+        {
+            foreach (var w in SubgroupViolations(total, ofYear.Values, options))
+            {
+                yield return w;
+            }
+        }
+    }
+
+    private static IEnumerable<Warning> SubgroupViolations(ReportedFigure total, IEnumerable<ReportedFigure> all, WarningOptions options)
+    {
+        var indicator = total.Indicator;
+        var byCategory = all
+            .Where(f => f.OrgUnit == total.OrgUnit && f.Indicator.Code == indicator.Code && f.Disaggregation != Disaggregation.Total)
+            .Select(f => (Figure: f, Parts: Disaggregation.Parse(f.Disaggregation)))
+            .Where(p => p.Parts.Count == 1)
+            .GroupBy(p => p.Parts.Keys.Single(), StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal);
+        foreach (var group in byCategory)
+        {
+            var subs = group.Select(p => p.Figure).ToList();
+            var present = group.Select(p => p.Parts.Values.Single()).ToHashSet(StringComparer.Ordinal);
+            var categoryOptions = indicator.OptionsOf(group.Key);
+            var complete = categoryOptions.Count > 0 && categoryOptions.All(present.Contains);
+            var problems = new List<string>();
+            var numbers = new Dictionary<string, double>();
+
+            void Check(string name, Func<ReportedFigure, decimal?> part)
+            {
+                if (part(total) is not { } t || subs.Any(s => part(s) is null))
+                {
+                    return;
+                }
+                var sum = subs.Sum(s => part(s)!.Value);
+                numbers[name + "Sum"] = (double)sum;
+                numbers[name + "Total"] = (double)t;
+                if (complete ? sum != t : sum > t)
+                {
+                    problems.Add($"Σ {name} {Trend.Number(sum)} {(complete ? "≠" : ">")} total {Trend.Number(t)}");
+                }
+            }
+
+            switch (indicator.Kind)
+            {
+                case IndicatorKind.Rate or IndicatorKind.Percentage:
+                    Check("numerator", f => f.Numerator);
+                    Check("denominator", f => f.Denominator);
+                    break;
+                case IndicatorKind.Count:
+                    Check("value", f => f.Value);
+                    break;
+                case IndicatorKind.Mean:
+                    Check("weight", f => f.Denominator);
+                    if (complete && total.Value is { } mean && total.Denominator is not null && subs.All(s => s.Value is not null && s.Denominator is not null))
+                    {
+                        var weight = subs.Sum(s => s.Denominator!.Value);
+                        if (weight > 0m)
+                        {
+                            var weighted = subs.Sum(s => s.Value!.Value * s.Denominator!.Value) / weight;
+                            numbers["weightedMean"] = (double)weighted;
+                            numbers["mean"] = (double)mean;
+                            if (Math.Abs(weighted - mean) > options.MeanTolerance)
+                            {
+                                problems.Add($"weighted mean of sub-groups {Trend.Number(weighted)} differs from total {Trend.Number(mean)} by more than {Trend.Number(options.MeanTolerance)}");
+                            }
+                        }
+                    }
+                    break;
+            }
+            if (problems.Count > 0)
+            {
+                yield return new Warning(WarningKind.ValidationRule, total.OrgUnit, indicator.Code, total.Year, Disaggregation.Total, "subgroups:" + group.Key, total.Department,
+                    $"{group.Key} sub-groups{(complete ? "" : " (incomplete)")} do not add up to the total: " + string.Join("; ", problems), numbers);
+            }
+        }
+    }
+
+    // A count has no numerator of its own: its value is what a "numerator" side of a rule means (e.g. deliveries ≤ births).
+    private static decimal? Part(ReportedFigure f, FigurePart part) => part switch
+    {
+        FigurePart.Numerator => f.Indicator.Kind == IndicatorKind.Count ? f.Numerator ?? f.Value : f.Numerator,
+        FigurePart.Denominator => f.Denominator,
+        _ => f.Value ?? (f.Numerator is { } n && f.Indicator.HasDenominator ? Aggregation.ValueOf(f.Indicator, n, f.Denominator) : null),
+    };
+}
