@@ -67,6 +67,27 @@ public sealed class ReadApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Series_carry_a_progress_rating_and_projection()
+    {
+        // 西藏 540000 → 拉萨市 540100 → 城关区 540102: maternal mortality 2020 = 3/20,000 (15 per 10万), 2024 = 2/20,000 (10).
+        foreach (var (year, deaths) in new[] { (2020, 3), (2024, 2) })
+        {
+            var push = await _http.PostAsync("/api/v1/counties/540102/data-values", new StringContent(
+                $$"""{ "year": {{year}}, "values": [ { "indicator": "maternal-mortality-rate", "numerator": {{deaths}}, "denominator": 20000 } ] }""",
+                Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, push.StatusCode);
+        }
+        foreach (var code in new[] { "540102", "540100", "540000" })
+        {
+            var evaluation = (await Get($"/api/v1/org-units/{code}/indicators/maternal-mortality-rate"))["evaluation"]!;
+            // National default < 12 per 10万 by 2030; 10 already meets it.
+            Assert.Equal((2024, 2020, "achieved"), ((int)evaluation["year"]!, (int)evaluation["baseYear"]!, (string)evaluation["rating"]!));
+            Assert.Equal(10m, (decimal)evaluation["currentValue"]!);
+            Assert.False((bool)evaluation["projectedToMiss"]!);
+        }
+    }
+
+    [Fact]
     public async Task Health_and_openapi_are_served()
     {
         Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/healthz")).StatusCode);

@@ -92,7 +92,7 @@ public static class RollupApi
             _ => await grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(code)).GetSeriesAsync(indicator),
         };
         return TypedResults.Ok(new SeriesResponse(ApiMapping.Ref(unit), ApiMapping.Indicator(definition), Notice(configuration, unit, data),
-            view.LatestYear, view.LatestValue, view.CurrentStatus,
+            view.LatestYear, view.LatestValue, view.CurrentStatus, view.Evaluation,
             [.. view.Series.Select(s => new SeriesDisaggregationResponse(Disaggregation.Parse(s.Disaggregation), Disaggregation.LabelZh(s.Disaggregation), s.Points, s.Targets))]));
     }
 

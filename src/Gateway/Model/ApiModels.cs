@@ -18,7 +18,8 @@ public sealed record RollupIndicatorResponse(
 
 public sealed record RollupResponse(OrgUnitRef OrgUnit, int Year, DateTimeOffset? UpdatedAt, string? Notice, StatusCounts Summary, RollupIndicatorResponse[] Indicators);
 
-public sealed record SeriesResponse(OrgUnitRef OrgUnit, IndicatorResponse Indicator, string? Notice, int? LatestYear, decimal? LatestValue, TargetStatus CurrentStatus, SeriesDisaggregationResponse[] Series);
+public sealed record SeriesResponse(OrgUnitRef OrgUnit, IndicatorResponse Indicator, string? Notice, int? LatestYear, decimal? LatestValue, TargetStatus CurrentStatus,
+    EvaluationView? Evaluation, SeriesDisaggregationResponse[] Series);
 
 public sealed record SeriesDisaggregationResponse(IReadOnlyDictionary<string, string> Disaggregation, string Label, SeriesPoint[] Points, TargetView[] Targets);
 

@@ -27,7 +27,30 @@ public sealed record IndicatorSeriesView(
     [property: Id(2)] DisaggregatedSeries[] Series,
     [property: Id(3)] int? LatestYear,
     [property: Id(4)] decimal? LatestValue,
-    [property: Id(5)] TargetStatus CurrentStatus);
+    [property: Id(5)] TargetStatus CurrentStatus,
+    [property: Id(6)] EvaluationView? Evaluation);
+
+/// <summary>
+/// Progress of the total series toward its target in the latest year with data: the Statistics Canada rating
+/// (achieved, onTrack, moderateProgress, limitedProgress, deteriorating, insufficientData, notRated) and the UN
+/// Statistics Division projection to the target year.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("plans.EvaluationView")]
+public sealed record EvaluationView(
+    [property: Id(0)] int Year,
+    [property: Id(1)] string Rating,
+    [property: Id(2)] string Method,
+    [property: Id(3)] int? BaseYear,
+    [property: Id(4)] decimal? BaseValue,
+    [property: Id(5)] decimal? CurrentValue,
+    [property: Id(6)] decimal? TargetValue,
+    [property: Id(7)] int? TargetYear,
+    [property: Id(8)] double? Score,
+    [property: Id(9)] bool Pooled,
+    [property: Id(10)] string Reason,
+    [property: Id(11)] string Projection,
+    [property: Id(12)] double? ProjectedValue,
+    [property: Id(13)] bool ProjectedToMiss);
 
 /// <summary>Targets by status for one plan area at a county.</summary>
 [GenerateSerializer, Immutable, Alias("plans.AreaSummary")]

@@ -110,7 +110,10 @@ public sealed class IndicatorGrain(
         }
         var total = series.First(s => s.Disaggregation == Disaggregation.Total);
         var latest = total.Points.LastOrDefault(p => p.Value is not null);
-        return Task.FromResult(new IndicatorSeriesView(_county, _indicator.Code, [.. series], latest?.Year, latest?.Value, latest?.Status ?? TargetStatus.NoData));
+        var parts = state.State.Values.Where(kv => ParseKey(kv.Key).Disaggregation == Disaggregation.Total)
+            .ToDictionary(kv => ParseKey(kv.Key).Year, kv => Aggregation.Parts(_indicator, kv.Value.Numerator, kv.Value.Denominator, kv.Value.Value));
+        var evaluation = Domain.Evaluation.SeriesEvaluation.Evaluate(_indicator, parts, total.Targets, data.BaselineYear);
+        return Task.FromResult(new IndicatorSeriesView(_county, _indicator.Code, [.. series], latest?.Year, latest?.Value, latest?.Status ?? TargetStatus.NoData, evaluation));
     }
 
     private TargetView[] TargetsOf(string disaggregation)

@@ -124,8 +124,12 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
         {
             series.Insert(0, new DisaggregatedSeries(Disaggregation.Total, [], data.TargetsFor(Code, indicatorCode, Disaggregation.Total)));
         }
-        var latest = series.First(s => s.Disaggregation == Disaggregation.Total).Points.LastOrDefault(p => p.Value is not null);
-        return Task.FromResult(new IndicatorSeriesView(Code, indicatorCode, [.. series], latest?.Year, latest?.Value, latest?.Status ?? TargetStatus.NoData));
+        var total = series.First(s => s.Disaggregation == Disaggregation.Total);
+        var latest = total.Points.LastOrDefault(p => p.Value is not null);
+        var parts = _totals.Values.Where(c => c.Key.Indicator == indicatorCode && c.Key.Disaggregation == Disaggregation.Total)
+            .ToDictionary(c => c.Key.Year, c => (c.Numerator, c.Denominator));
+        var evaluation = Domain.Evaluation.SeriesEvaluation.Evaluate(indicator, parts, total.Targets, data.BaselineYear);
+        return Task.FromResult(new IndicatorSeriesView(Code, indicatorCode, [.. series], latest?.Year, latest?.Value, latest?.Status ?? TargetStatus.NoData, evaluation));
     }
 
     public async Task<ConsistencyReport> CheckConsistencyAsync()
