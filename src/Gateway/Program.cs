@@ -19,6 +19,7 @@ app.MapRollupApi();
 app.MapCountyApi();
 app.MapPlansApi();
 app.MapEventsApi();
+app.MapWebUi();
 app.Run();
 
 /// <summary>Entry point, visible to WebApplicationFactory in the API tests.</summary>

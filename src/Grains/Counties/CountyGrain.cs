@@ -51,7 +51,7 @@ public sealed class CountyGrain(
             // Applying is idempotent, so finish it; tell the city afterwards (not from here: the city may be
             // activating and asking us for our contribution, which would wait for this activation).
             await ApplyToGrainsAsync(pending);
-            this.RegisterGrainTimer(AnnounceToParentAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
+            this.RegisterGrainTimer(AnnounceToParentAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
     }
 

@@ -49,7 +49,8 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
         if (Unit.ParentCode is not null)
         {
             // Tell the parent what this activation holds, outside activation (the parent may be asking us right now).
-            this.RegisterGrainTimer(AnnounceToParentAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true });
+            // Not interleaved: a snapshot sent while a later change is already on its way would overtake it and win.
+            this.RegisterGrainTimer(AnnounceToParentAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
     }
 
