@@ -183,6 +183,12 @@ public abstract class ChildProcess : IDisposable
     public void Dispose()
     {
         Kill();
+        // ORLEANSPLANS_TEST_LOGS=<folder> keeps every child's console output for a look after the run.
+        if (System.Environment.GetEnvironmentVariable("ORLEANSPLANS_TEST_LOGS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, $"{DateTime.Now:HHmmss}-{Name}-{ProcessId}.log"), Output);
+        }
         _process.Dispose();
         GC.SuppressFinalize(this);
     }

@@ -60,6 +60,15 @@ public sealed class PostgresServer : IAsyncDisposable
         return ConnectionString(name);
     }
 
+    /// <summary>A new database with the project's schema applied by the migrate code.</summary>
+    public async Task<string> CreateMigratedDatabaseAsync(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}";
+        var connectionString = await CreateDatabaseAsync(name[..Math.Min(name.Length, 40)]);
+        await new OrleansPlans.Silo.Hosting.DatabaseMigrator(connectionString, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).MigrateAsync();
+        return connectionString;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
@@ -126,17 +135,21 @@ public sealed class PostgresFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Server.DisposeAsync();
 
     /// <summary>A new database with the project's schema applied by the migrate code.</summary>
-    public async Task<string> NewMigratedDatabaseAsync(string prefix)
-    {
-        var name = $"{prefix}_{Guid.NewGuid():N}";
-        var connectionString = await Server.CreateDatabaseAsync(name[..Math.Min(name.Length, 40)]);
-        await new OrleansPlans.Silo.Hosting.DatabaseMigrator(connectionString, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).MigrateAsync();
-        return connectionString;
-    }
+    public Task<string> NewMigratedDatabaseAsync(string prefix) => Server.CreateMigratedDatabaseAsync(prefix);
 }
 
 [CollectionDefinition(Name)]
 public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>
 {
     public const string Name = "postgres";
+}
+
+/// <summary>
+/// The multi-process tests (silo and gateway processes): one at a time, with a PostgreSQL server of their own, while
+/// the in-process tests of <see cref="PostgresCollection"/> run beside them.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ProcessCollection : ICollectionFixture<PostgresFixture>
+{
+    public const string Name = "processes";
 }

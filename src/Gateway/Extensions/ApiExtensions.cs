@@ -62,7 +62,10 @@ public static class ApiExtensions
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
         {
-            var unavailable = IsUnavailable(exception);
+            // A cancellation the client did not ask for comes from the cluster (e.g. "message expired before placement
+            // could complete" while a silo is being declared dead): retryable, like any other backend outage.
+            var unavailable = IsUnavailable(exception)
+                || (exception is OperationCanceledException && !context.RequestAborted.IsCancellationRequested);
             if (unavailable)
             {
                 logger.LogWarning(exception, "Backend unavailable for {Path}", context.Request.Path);

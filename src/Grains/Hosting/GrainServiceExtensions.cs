@@ -20,6 +20,9 @@ public static class GrainServiceExtensions
             configuration.GetValue("OrleansPlans:BaselineYear", 2020)));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IIncomingGrainCallFilter, StorageFaultFilter>();
+        // A grain whose state cannot be read fails to activate with the driver's exception inside Orleans' own; let it
+        // cross the wire (instead of a CodecNotFoundException) so that the gateway sees a DbException and answers 503.
+        services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
         services.TryAddSingleton<IDataValueLedger, InMemoryDataValueLedger>();
         services.AddOptions<RollupOptions>().Bind(configuration.GetSection("OrleansPlans:Rollup"));
         return services;

@@ -18,6 +18,11 @@ public sealed class StorageFaultFilter : IIncomingGrainCallFilter
         }
         catch (Exception e) when (StorageFault(e) is { } fault)
         {
+            // After a failed read or write the activation's state (and ETag) may no longer match storage: a grain that
+            // changed its state before the write would otherwise answer later calls from figures that were never
+            // stored (a retried push would be acknowledged as "unchanged"). Drop the activation so the next call
+            // re-reads storage — what Orleans itself does for InconsistentStateException, which this translation hides.
+            context.TargetContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, $"storage fault: {fault.GetType().Name}"));
             throw new StorageUnavailableException($"storage unavailable: {fault.GetType().Name}: {fault.Message}");
         }
     }

@@ -72,7 +72,12 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
                 changed.Add(cell.Key);
             }
         }
-        childState.Version = version;
+        // The cells are a delta on the child's previous version: trust the new version only when this parent held
+        // exactly that one. After a lost message, or an older snapshot that arrived late (an announcement racing a
+        // push), the child's contribution here may lack cells the delta does not carry; marking it unknown makes the
+        // next reconciliation re-read it instead of comparing equal versions forever.
+        var follows = childState.Version.Epoch == version.Epoch && childState.Version.Sequence == version.Sequence - 1;
+        childState.Version = follows ? version : ContributionVersion.InFlight;
         await PublishAsync(changed);
     }
 

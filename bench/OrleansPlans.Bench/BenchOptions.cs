@@ -1,0 +1,218 @@
+using System.Globalization;
+
+namespace OrleansPlans.Bench;
+
+public enum BenchMode { Gateway, Spawn, Embedded }
+
+/// <summary>Command-line options, parsed by hand (System.CommandLine is not available).</summary>
+public sealed class BenchOptions
+{
+    public BenchMode Mode { get; set; } = BenchMode.Spawn;
+    public bool ModeChosen { get; set; }
+    public Uri? GatewayUrl { get; set; }
+    public int Silos { get; set; } = 1;
+    public string Province { get; set; } = "510000";
+    public bool National { get; set; }
+    public int? Cities { get; set; }
+    public int FirstYear { get; set; } = 2020;
+    public int LastYear { get; set; } = 2024;
+    public int Clients { get; set; } = 16;
+    public int Readers { get; set; } = 64;
+    public double ReadSeconds { get; set; } = 10;
+    public string ProbeIndicator { get; set; } = "model-women-children-home-count";
+    public int ProbeIntervalMs { get; set; } = 200;
+    public string PageIndicator { get; set; } = "maternal-mortality-rate";
+    public int Seed { get; set; } = 20_211;
+    public string? JsonPath { get; set; }
+    public bool Smoke { get; set; }
+    public bool Baselines { get; set; } = true;
+    public double BaselineSeconds { get; set; } = 60;
+    public string? BaselineConnectionString { get; set; }
+    public bool ColdStart { get; set; } = true;
+    public string? BinDirectory { get; set; }
+    public string Configuration { get; set; } = DefaultConfiguration();
+    public bool Keep { get; set; }
+    public string? ConnectionOptions { get; set; }
+    public double WaitQuietMinutes { get; set; }
+    public Dictionary<string, string> ExtraEnvironment { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> PostgresSettings { get; } = new(StringComparer.Ordinal);
+
+    public int Years => LastYear - FirstYear + 1;
+
+    public const string Usage = """
+        OrleansPlans.Bench — drives the REST gateway with concurrent county clients and measures ingest, freshness,
+        read latency, memory and cold start, side by side with plain-PostgreSQL baselines (docs/benchmarks.md).
+
+        Target (one of):
+          --spawn                  start a throwaway PostgreSQL, migrate, --silos N silo processes and one gateway (default)
+          --embedded               start one gateway in embedded mode (in-memory storage, Demo__Enabled=false)
+          --gateway URL            drive a running gateway (no memory, cold start; baselines only with --pg)
+        Scenario:
+          --silos N                silo processes with --spawn (1)
+          --province CODE          the province that is read and checked (510000 = 四川省)
+          --national               push all 2,851 county-level units of data/divisions/divisions.csv
+          --cities N               only the first N cities of the province (by code)
+          --years A-B | A,B,…      years pushed (2020-2024)
+          --clients N              concurrent county clients (16)
+          --readers N              concurrent readers in the read phases (64)
+          --read-seconds S         length of each read phase (10)
+          --probe-indicator CODE   count indicator reserved for the freshness probe (model-women-children-home-count)
+          --probe-interval-ms MS   probe push interval (200)
+          --page-indicator CODE    indicator page read in the second read phase (maternal-mortality-rate)
+          --seed N                 synthetic generator seed (20211)
+        Baselines and phases:
+          --no-baselines           skip the PostgreSQL baselines
+          --baseline-seconds S     cap on baseline (a), naive per-value upserts (60)
+          --pg CONNSTRING          PostgreSQL for the baselines with --gateway/--embedded (otherwise a throwaway one)
+          --no-cold-start          skip the cold-start phase (--spawn)
+          --env KEY=VALUE          extra environment for spawned silos and gateway (repeatable)
+          --pg-set NAME=VALUE      extra PostgreSQL setting for the throwaway cluster (repeatable)
+          --conn-options 'K=V;…'   appended to the silos' and gateway's connection string (experiments, e.g. No Reset On Close=true)
+        Output:
+          --json PATH              write the results as JSON
+          --smoke                  CI mode: embedded gateway (or --spawn), 2 cities × 2 years, asserts the roll-ups are exact
+          --bin DIR                folder with src/*/bin/<config>/net10.0 (default: the repository above this tool)
+          --config Release|Debug   build configuration of the silo and gateway binaries (default: this tool's)
+          --keep                   keep the temp folder (PostgreSQL data, process logs)
+          --wait-quiet MINUTES     first wait (checking every 60 s, at most MINUTES) until the 1-minute load average is
+                                   < 1.0 and no other OrleansPlans or `dotnet test` process runs
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        var smokeYears = true;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{arg} needs a value");
+            int NextInt() => int.TryParse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : throw new ArgumentException($"{arg} needs a non-negative integer");
+            double NextDouble() => double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : throw new ArgumentException($"{arg} needs a positive number");
+            switch (arg)
+            {
+                case "--gateway":
+                    o.Mode = BenchMode.Gateway;
+                    o.ModeChosen = true;
+                    o.GatewayUrl = new Uri(Next().TrimEnd('/') + "/");
+                    break;
+                case "--spawn":
+                    o.Mode = BenchMode.Spawn;
+                    o.ModeChosen = true;
+                    break;
+                case "--embedded":
+                    o.Mode = BenchMode.Embedded;
+                    o.ModeChosen = true;
+                    break;
+                case "--silos": o.Silos = Math.Max(1, NextInt()); break;
+                case "--province": o.Province = Next(); break;
+                case "--national": o.National = true; break;
+                case "--cities": o.Cities = Math.Max(1, NextInt()); break;
+                case "--years":
+                    (o.FirstYear, o.LastYear) = ParseYears(Next());
+                    smokeYears = false;
+                    break;
+                case "--clients": o.Clients = Math.Max(1, NextInt()); break;
+                case "--readers": o.Readers = NextInt(); break;
+                case "--read-seconds": o.ReadSeconds = NextDouble(); break;
+                case "--probe-indicator": o.ProbeIndicator = Next(); break;
+                case "--probe-interval-ms": o.ProbeIntervalMs = NextInt(); break;
+                case "--page-indicator": o.PageIndicator = Next(); break;
+                case "--seed": o.Seed = NextInt(); break;
+                case "--json": o.JsonPath = Next(); break;
+                case "--smoke": o.Smoke = true; break;
+                case "--no-baselines": o.Baselines = false; break;
+                case "--baseline-seconds": o.BaselineSeconds = NextDouble(); break;
+                case "--pg": o.BaselineConnectionString = Next(); break;
+                case "--no-cold-start": o.ColdStart = false; break;
+                case "--bin": o.BinDirectory = Next(); break;
+                case "--config": o.Configuration = Next(); break;
+                case "--keep": o.Keep = true; break;
+                case "--conn-options": o.ConnectionOptions = Next(); break;
+                case "--wait-quiet": o.WaitQuietMinutes = NextDouble(); break;
+                case "--env":
+                    {
+                        var (k, v) = KeyValue(arg, Next());
+                        o.ExtraEnvironment[k] = v;
+                        break;
+                    }
+                case "--pg-set":
+                    {
+                        var (k, v) = KeyValue(arg, Next());
+                        o.PostgresSettings[k] = v;
+                        break;
+                    }
+                case "-h" or "--help":
+                    throw new HelpRequested();
+                default:
+                    throw new ArgumentException($"unknown argument '{arg}'");
+            }
+        }
+        if (o.Smoke)
+        {
+            // Seconds in CI: an embedded gateway unless --spawn/--gateway was chosen, two cities, two years, correctness only.
+            if (!o.ModeChosen)
+            {
+                o.Mode = BenchMode.Embedded;
+            }
+            o.Cities ??= 2;
+            if (smokeYears)
+            {
+                (o.FirstYear, o.LastYear) = (2023, 2024);
+            }
+            o.Clients = Math.Min(o.Clients, 4);
+            o.Baselines = false;
+            o.ColdStart = false;
+            o.National = false;
+        }
+        if (o.LastYear < o.FirstYear)
+        {
+            throw new ArgumentException("--years: the last year is before the first");
+        }
+        return o;
+    }
+
+    private static (int, int) ParseYears(string text)
+    {
+        var parts = text.Split(['-', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var years = parts.Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        if (years.Length is < 1 or > 2 && !text.Contains(','))
+        {
+            throw new ArgumentException("--years: A-B or A,B,…");
+        }
+        var first = years.Min();
+        var last = years.Max();
+        if (text.Contains(',') && years.Distinct().Count() != last - first + 1)
+        {
+            throw new ArgumentException("--years: the years must be consecutive");
+        }
+        return (first, last);
+    }
+
+    private static (string, string) KeyValue(string arg, string text)
+    {
+        var eq = text.IndexOf('=', StringComparison.Ordinal);
+        return eq > 0 ? (text[..eq], text[(eq + 1)..]) : throw new ArgumentException($"{arg} needs KEY=VALUE");
+    }
+
+    /// <summary>"Release" or "Debug": the configuration this tool was built in (bin/&lt;config&gt;/net10.0).</summary>
+    private static string DefaultConfiguration()
+    {
+        var parent = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent;
+        return parent?.Name is "Release" or "Debug" ? parent.Name : "Release";
+    }
+}
+
+public sealed class HelpRequested : Exception
+{
+    public HelpRequested() : base("help")
+    {
+    }
+
+    public HelpRequested(string message) : base(message)
+    {
+    }
+
+    public HelpRequested(string message, Exception inner) : base(message, inner)
+    {
+    }
+}

@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace OrleansPlans.Bench;
+
+/// <summary>
+/// What the tool starts itself on loopback: a throwaway PostgreSQL (migrated by the silo's <c>migrate</c> command), N
+/// silo processes and one gateway (--spawn), or one embedded gateway (--embedded). Everything is killed at the end.
+/// </summary>
+public sealed class Cluster : IAsyncDisposable
+{
+    private readonly BenchOptions _options;
+    private readonly Action<string> _progress;
+    private readonly List<ChildProcess> _all = [];
+    private readonly List<(int Http, int Silo, int Gateway)> _siloPorts = [];
+    private int _gatewayHttpPort;
+    private int _generation;
+
+    private Cluster(BenchOptions options, string workDirectory, Action<string> progress)
+    {
+        _options = options;
+        WorkDirectory = workDirectory;
+        _progress = progress;
+        ClusterId = "bench-" + Guid.NewGuid().ToString("N")[..8];
+    }
+
+    public string WorkDirectory { get; }
+
+    public string ClusterId { get; }
+
+    public PostgresServer? Postgres { get; private set; }
+
+    /// <summary>The product database (silo storage, membership, ledger) and the baselines' tables.</summary>
+    public string? ConnectionString { get; private set; }
+
+    /// <summary>The connection string given to the silos and the gateway (with --conn-options appended).</summary>
+    public string? ProductConnectionString =>
+        ConnectionString is null || string.IsNullOrWhiteSpace(_options.ConnectionOptions) ? ConnectionString : ConnectionString.TrimEnd(';') + ";" + _options.ConnectionOptions;
+
+    public List<ChildProcess> Silos { get; } = [];
+
+    public ChildProcess? Gateway { get; private set; }
+
+    public string SiloDll { get; private set; } = "";
+
+    public string GatewayDll { get; private set; } = "";
+
+    public TimeSpan StartupTime { get; private set; }
+
+    public static async Task<Cluster> StartAsync(BenchOptions options, Action<string> progress)
+    {
+        var work = Path.Combine(Path.GetTempPath(), "orleans-plans-bench-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(work);
+        var cluster = new Cluster(options, work, progress);
+        try
+        {
+            await cluster.StartCoreAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        (SiloDll, GatewayDll) = Binaries.Locate(_options);
+        if (_options.Mode == BenchMode.Spawn || (_options.Mode == BenchMode.Embedded && _options.Baselines && _options.BaselineConnectionString is null))
+        {
+            Postgres = await PostgresServer.StartAsync(WorkDirectory, _options.PostgresSettings);
+            ConnectionString = await Postgres.CreateDatabaseAsync("plans");
+            _progress($"PostgreSQL on 127.0.0.1:{Postgres.Port} ({Postgres.Version.Split(" on ")[0]}), data in {Postgres.Directory}");
+        }
+        if (_options.Mode == BenchMode.Spawn)
+        {
+            var migrate = await Run.ToolAsync("dotnet", [SiloDll, "migrate"],
+                new Dictionary<string, string> { ["ConnectionStrings__OrleansPlans"] = ConnectionString!, ["DOTNET_ENVIRONMENT"] = "Production" },
+                Path.GetDirectoryName(SiloDll));
+            await File.WriteAllTextAsync(Path.Combine(WorkDirectory, "migrate.log"), migrate);
+            _progress("migrated (dotnet OrleansPlans.Silo.dll migrate)");
+            for (var i = 0; i < _options.Silos; i++)
+            {
+                _siloPorts.Add((PostgresServer.FreePort(), PostgresServer.FreePort(), PostgresServer.FreePort()));
+            }
+            _gatewayHttpPort = PostgresServer.FreePort();
+            await StartProcessesAsync();
+        }
+        else
+        {
+            _gatewayHttpPort = PostgresServer.FreePort();
+            var environment = new Dictionary<string, string>
+            {
+                ["Demo__Enabled"] = "false",
+                ["Orleans__SiloPort"] = PostgresServer.FreePort().ToString(CultureInfo.InvariantCulture),
+                ["Orleans__GatewayPort"] = PostgresServer.FreePort().ToString(CultureInfo.InvariantCulture),
+            };
+            AddExtra(environment);
+            Gateway = Track(new ChildProcess("gateway (embedded)", GatewayDll, _gatewayHttpPort, environment, Path.Combine(WorkDirectory, "gateway.log")));
+            await Gateway.WaitReadyAsync(TimeSpan.FromSeconds(120));
+        }
+        StartupTime = clock.Elapsed;
+    }
+
+    /// <summary>Starts the silos and the gateway (same ports every time, so a restarted silo supersedes its dead entry).</summary>
+    public async Task StartProcessesAsync()
+    {
+        _generation++;
+        Silos.Clear();
+        for (var i = 0; i < _siloPorts.Count; i++)
+        {
+            var (http, silo, gateway) = _siloPorts[i];
+            var environment = new Dictionary<string, string>
+            {
+                ["ConnectionStrings__OrleansPlans"] = ProductConnectionString!,
+                ["Orleans__ClusterId"] = ClusterId,
+                ["Orleans__SiloPort"] = silo.ToString(CultureInfo.InvariantCulture),
+                ["Orleans__GatewayPort"] = gateway.ToString(CultureInfo.InvariantCulture),
+                ["Orleans__AdvertisedIP"] = "127.0.0.1",
+                ["Orleans__SiloName"] = $"silo{i + 1}",
+                ["Demo__Enabled"] = "false",
+            };
+            AddExtra(environment);
+            Silos.Add(Track(new ChildProcess($"silo{i + 1}", SiloDll, http, environment, Path.Combine(WorkDirectory, $"silo{i + 1}.{_generation}.log"))));
+        }
+        var gatewayEnvironment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__OrleansPlans"] = ProductConnectionString!,
+            ["Orleans__ClusterId"] = ClusterId,
+            ["Demo__Enabled"] = "false",
+        };
+        AddExtra(gatewayEnvironment);
+        Gateway = Track(new ChildProcess("gateway", GatewayDll, _gatewayHttpPort, gatewayEnvironment, Path.Combine(WorkDirectory, $"gateway.{_generation}.log")));
+        await Task.WhenAll(Silos.Select(s => s.WaitReadyAsync(TimeSpan.FromSeconds(180))));
+        await Gateway.WaitReadyAsync(TimeSpan.FromSeconds(180));
+    }
+
+    /// <summary>SIGKILL of every silo and the gateway (no graceful shutdown, no membership update).</summary>
+    public void KillProcesses()
+    {
+        foreach (var silo in Silos)
+        {
+            silo.Kill();
+        }
+        Gateway?.Kill();
+    }
+
+    public Uri GatewayAddress => Gateway!.BaseAddress;
+
+    private void AddExtra(Dictionary<string, string> environment)
+    {
+        foreach (var (k, v) in _options.ExtraEnvironment)
+        {
+            environment[k] = v;
+        }
+    }
+
+    private ChildProcess Track(ChildProcess process)
+    {
+        _all.Add(process);
+        return process;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _all)
+        {
+            process.Dispose();
+        }
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+        if (!_options.Keep)
+        {
+            try
+            {
+                Directory.Delete(WorkDirectory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        else
+        {
+            _progress($"kept {WorkDirectory} (PostgreSQL data, process logs)");
+        }
+    }
+}
+
+/// <summary>The built silo and gateway (src/*/bin/&lt;config&gt;/net10.0) of the repository this tool belongs to.</summary>
+public static class Binaries
+{
+    public static (string Silo, string Gateway) Locate(BenchOptions options)
+    {
+        var root = options.BinDirectory ?? RepoRoot();
+        var silo = Path.Combine(root, "src", "Silo", "bin", options.Configuration, "net10.0", "OrleansPlans.Silo.dll");
+        var gateway = Path.Combine(root, "src", "Gateway", "bin", options.Configuration, "net10.0", "OrleansPlans.Gateway.dll");
+        if (!File.Exists(gateway) || (options.Mode == BenchMode.Spawn && !File.Exists(silo)))
+        {
+            throw new FileNotFoundException($"{gateway} or {silo} not found: build the solution with -c {options.Configuration} first (or pass --bin/--config)");
+        }
+        return (silo, gateway);
+    }
+
+    public static string RepoRoot()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "OrleansPlans.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+        throw new DirectoryNotFoundException($"No OrleansPlans.sln above {AppContext.BaseDirectory} or the current directory: pass --bin");
+    }
+}

@@ -1,0 +1,291 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace OrleansPlans.Bench;
+
+public sealed record IngestResult(
+    long Batches, long Values, double Seconds, double ValuesPerSecond, LatencySummary PushLatency,
+    long Retries, IReadOnlyDictionary<string, int> Errors, IReadOnlyList<string> Rejections, long Unacknowledged);
+
+public sealed record FreshnessResult(
+    long Probes, LatencySummary Freshness, LatencySummary ProbePushLatency, LatencySummary SendToVisible, int MaxReadsToSee, long Timeouts, long Failures, long LastValue);
+
+public sealed record ReadResult(string Path, int Readers, double Seconds, long Requests, double RequestsPerSecond, LatencySummary Latency, long Errors, long ResponseBytes);
+
+/// <summary>Drives the gateway's REST API: county clients pushing, the freshness probe and concurrent readers.</summary>
+public sealed class Load(HttpClient http, Scenario scenario, BenchOptions options, Action<string> progress)
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    /// <summary>
+    /// Each client owns every Nth county and pushes one county-year batch at a time (year by year, county by county),
+    /// retrying 5xx answers and transport errors as a county system would. Values count once acknowledged (2xx).
+    /// </summary>
+    public async Task<IngestResult> IngestAsync(CancellationToken cancellationToken)
+    {
+        var countyIndex = scenario.Counties.Select((c, i) => (c.County.Code, i)).ToDictionary(x => x.Code, x => x.i, StringComparer.Ordinal);
+        var slices = Enumerable.Range(0, options.Clients)
+            .Select(c => scenario.Batches.Where(b => countyIndex[b.County] % options.Clients == c).OrderBy(b => b.Year).ThenBy(b => countyIndex[b.County]).ToArray())
+            .ToArray();
+        var recorders = slices.Select(_ => new Recorder()).ToArray();
+        var errors = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var rejections = new ConcurrentQueue<string>();
+        long acked = 0, batches = 0, retries = 0, unacknowledged = 0;
+        long firstSend = long.MaxValue, lastAck = 0;
+
+        async Task ClientAsync(int client)
+        {
+            foreach (var batch in slices[client])
+            {
+                for (var attempt = 1; ; attempt++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var start = Stopwatch.GetTimestamp();
+                    InterlockedMin(ref firstSend, start);
+                    string? failure = null;
+                    try
+                    {
+                        using var content = new ByteArrayContent(batch.Body);
+                        content.Headers.ContentType = Json;
+                        using var response = await http.PostAsync($"api/v1/counties/{batch.County}/data-values", content, cancellationToken);
+                        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                        if (response.IsSuccessStatusCode)
+                        {
+                            recorders[client].Add(start);
+                            InterlockedMax(ref lastAck, Stopwatch.GetTimestamp());
+                            Interlocked.Add(ref acked, batch.Rows.Length);
+                            Interlocked.Increment(ref batches);
+                            break;
+                        }
+                        var code = (int)response.StatusCode;
+                        if (code < 500)
+                        {
+                            // A rejected batch is a bug in the scenario or the product: record it, never retry.
+                            if (rejections.Count < 5)
+                            {
+                                rejections.Enqueue($"{batch.County} {batch.Year}: {code} {System.Text.Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 600)))}");
+                            }
+                            errors.AddOrUpdate(code.ToString(CultureInfo.InvariantCulture), 1, (_, n) => n + 1);
+                            Interlocked.Add(ref unacknowledged, batch.Rows.Length);
+                            break;
+                        }
+                        failure = code.ToString(CultureInfo.InvariantCulture);
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                    {
+                        failure = e.GetType().Name;
+                    }
+                    errors.AddOrUpdate(failure, 1, (_, n) => n + 1);
+                    if (attempt >= 8)
+                    {
+                        Interlocked.Add(ref unacknowledged, batch.Rows.Length);
+                        break;
+                    }
+                    Interlocked.Increment(ref retries);
+                    await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), cancellationToken);
+                }
+            }
+        }
+
+        using var stopProgress = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
+        var reporter = Task.Run(async () =>
+        {
+            var last = 0L;
+            while (!stopProgress.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(5), stopProgress.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                var now = Interlocked.Read(ref acked);
+                progress($"  ingest {clock.Elapsed.TotalSeconds,6:F0} s: {now,10:N0} / {scenario.Values:N0} values acknowledged ({(now - last) / 5.0,8:N0}/s over the last 5 s); load {ProcStats.LoadAverage()}");
+                last = now;
+            }
+        });
+        await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(c => Task.Run(() => ClientAsync(c))));
+        await stopProgress.CancelAsync();
+        await reporter;
+        var seconds = lastAck > 0 && firstSend != long.MaxValue ? Stopwatch.GetElapsedTime(firstSend, lastAck).TotalSeconds : double.NaN;
+        return new IngestResult(batches, acked, seconds, acked / seconds, Recorder.Merge(recorders), retries,
+            new Dictionary<string, int>(errors), [.. rejections], unacknowledged);
+    }
+
+    /// <summary>
+    /// Every ~interval: push a unique value of the probe indicator (which the load never pushes) to one county, then
+    /// read the province's indicator page back-to-back until it shows that value. Freshness = from the push's 2xx to
+    /// the first read (response received) that reflects it.
+    /// </summary>
+    public async Task<FreshnessResult> ProbeAsync(long startValue, decimal baseValue, CancellationToken stop)
+    {
+        var freshness = new Recorder();
+        var pushLatency = new Recorder();
+        var sendToVisible = new Recorder();
+        long probes = 0, timeouts = 0, failures = 0, value = startValue, lastAcknowledged = 0;
+        var maxReads = 0;
+        var year = options.LastYear;
+        var path = $"api/v1/org-units/{scenario.Province.Code}/indicators/{scenario.Probe.Code}";
+        while (!stop.IsCancellationRequested)
+        {
+            var tickStart = Stopwatch.GetTimestamp();
+            value++;
+            try
+            {
+                using var content = new ByteArrayContent(Scenario.ProbeBody(scenario.Probe.Code, year, value));
+                content.Headers.ContentType = Json;
+                var start = Stopwatch.GetTimestamp();
+                using var response = await http.PostAsync($"api/v1/counties/{scenario.ProbeCounty}/data-values", content, CancellationToken.None);
+                await response.Content.ReadAsByteArrayAsync(CancellationToken.None);
+                if (!response.IsSuccessStatusCode)
+                {
+                    failures++;
+                    await Task.Delay(options.ProbeIntervalMs, CancellationToken.None);
+                    continue;
+                }
+                pushLatency.Add(start);
+                var acknowledgedAt = Stopwatch.GetTimestamp();
+                lastAcknowledged = value;
+                probes++;
+                var reads = 0;
+                while (true)
+                {
+                    reads++;
+                    var shown = await ProvinceProbeValueAsync(path, year);
+                    if (shown == baseValue + value)
+                    {
+                        freshness.Add(acknowledgedAt);
+                        sendToVisible.Add(start);
+                        maxReads = Math.Max(maxReads, reads);
+                        break;
+                    }
+                    if (Stopwatch.GetElapsedTime(acknowledgedAt) > TimeSpan.FromSeconds(30))
+                    {
+                        timeouts++;
+                        freshness.AddMs(Stopwatch.GetElapsedTime(acknowledgedAt).TotalMilliseconds);
+                        sendToVisible.Add(start);
+                        break;
+                    }
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+            {
+                failures++;
+            }
+            var wait = TimeSpan.FromMilliseconds(options.ProbeIntervalMs) - Stopwatch.GetElapsedTime(tickStart);
+            if (wait > TimeSpan.Zero && !stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(wait, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+        return new FreshnessResult(probes, LatencySummary.Of(freshness.Samples), LatencySummary.Of(pushLatency.Samples), LatencySummary.Of(sendToVisible.Samples), maxReads, timeouts, failures, lastAcknowledged);
+    }
+
+    private async Task<decimal?> ProvinceProbeValueAsync(string path, int year)
+    {
+        using var response = await http.GetAsync(path, CancellationToken.None);
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+        using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(CancellationToken.None));
+        foreach (var series in document.RootElement.GetProperty("series").EnumerateArray())
+        {
+            if (series.GetProperty("disaggregation").EnumerateObject().Any())
+            {
+                continue;
+            }
+            foreach (var point in series.GetProperty("points").EnumerateArray())
+            {
+                if (point.GetProperty("year").GetInt32() == year && point.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.Number)
+                {
+                    return v.GetDecimal();
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>N readers GET the same path back-to-back for the given time (after a short sequential warm-up).</summary>
+    public async Task<ReadResult> ReadAsync(string path, int readers, double seconds)
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            using var warm = await http.GetAsync(path);
+            await warm.Content.ReadAsByteArrayAsync();
+        }
+        var recorders = Enumerable.Range(0, readers).Select(_ => new Recorder()).ToArray();
+        long errors = 0, bytes = 0;
+        var deadline = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, readers).Select(r => Task.Run(async () =>
+        {
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var response = await http.GetAsync(path);
+                    var body = await response.Content.ReadAsByteArrayAsync();
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        recorders[r].Add(start);
+                        Interlocked.Add(ref bytes, body.Length);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        })));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var latency = Recorder.Merge(recorders);
+        return new ReadResult("/" + path, readers, elapsed, latency.Count, latency.Count / elapsed, latency, errors, latency.Count == 0 ? 0 : bytes / latency.Count);
+    }
+
+    private static void InterlockedMin(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value < current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
+        }
+    }
+}

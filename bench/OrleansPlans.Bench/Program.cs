@@ -1,0 +1,353 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using OrleansPlans.Bench;
+using OrleansPlans.Domain.Loading;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+Console.OutputEncoding = System.Text.Encoding.UTF8;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (HelpRequested)
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+catch (Exception e) when (e is ArgumentException or FormatException or UriFormatException)
+{
+    Console.Error.WriteLine($"error: {e.Message}\n\n{BenchOptions.Usage}");
+    return 2;
+}
+
+void Progress(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+if (options.WaitQuietMinutes > 0)
+{
+    var waited = Stopwatch.StartNew();
+    while (true)
+    {
+        var load1 = ProcStats.LoadAverage1();
+        var others = ProcStats.ForeignProjectProcesses();
+        if (load1 < 1.0 && others.Count == 0)
+        {
+            Progress($"machine quiet: load average {ProcStats.LoadAverage()}, no other OrleansPlans/dotnet test process");
+            break;
+        }
+        if (waited.Elapsed.TotalMinutes >= options.WaitQuietMinutes)
+        {
+            Console.Error.WriteLine($"machine still busy after {options.WaitQuietMinutes} min (load average {ProcStats.LoadAverage()}; {others.Count} other processes): not measuring");
+            return 3;
+        }
+        Progress($"machine busy (load average {ProcStats.LoadAverage()}; {others.Count} other OrleansPlans/dotnet test processes{(others.Count > 0 ? ", e.g. " + others[0] : "")}): waiting 60 s");
+        await Task.Delay(TimeSpan.FromSeconds(60));
+    }
+}
+
+var results = new Results
+{
+    StartedAt = DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture),
+    LoadAverageBefore = ProcStats.LoadAverage(),
+};
+
+var data = PlanDataLoader.Load(PlanDataLoader.LocateDataDirectory());
+var generateClock = Stopwatch.StartNew();
+Scenario scenario;
+try
+{
+    scenario = Scenario.Build(data, options);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+Progress($"scenario: {scenario.Counties.Count} counties × {options.FirstYear}–{options.LastYear}, {scenario.Batches.Count:N0} batches, {scenario.Values:N0} values, " +
+    $"{scenario.BodyBytes / 1024.0 / 1024.0:F1} MB of JSON generated in {generateClock.Elapsed.TotalSeconds:F1} s; load average {results.LoadAverageBefore}");
+
+Cluster? cluster = null;
+try
+{
+    if (options.Mode != BenchMode.Gateway)
+    {
+        Progress(options.Mode == BenchMode.Spawn
+            ? $"starting PostgreSQL, {options.Silos} silo(s) and a gateway…"
+            : "starting an embedded gateway (in-memory storage)…");
+        cluster = await Cluster.StartAsync(options, Progress);
+        results.StartupSeconds = cluster.StartupTime.TotalSeconds;
+        Progress($"ready after {cluster.StartupTime.TotalSeconds:F1} s: gateway {cluster.GatewayAddress}");
+    }
+    var gatewayAddress = cluster?.GatewayAddress ?? options.GatewayUrl!;
+    var baselineConnection = options.BaselineConnectionString ?? cluster?.ConnectionString;
+    results.Machine = MachineInfo.Read(cluster?.Postgres?.Version);
+    results.Scenario = new ScenarioInfo(options.Mode.ToString().ToLowerInvariant(), options.Mode == BenchMode.Spawn ? options.Silos : options.Mode == BenchMode.Embedded ? 1 : 0,
+        options.Province, options.National, scenario.Cities.Count, scenario.Counties.Count, options.FirstYear, options.LastYear, options.Clients,
+        scenario.Batches.Count, scenario.Values, scenario.BodyBytes, scenario.Probe.Code, scenario.ProbeCounty, options.PageIndicator, options.Readers, options.ReadSeconds, options.Seed);
+
+    using var http = Http.Client(gatewayAddress, TimeSpan.FromSeconds(120), options.Clients + options.Readers + 8);
+    var load = new Load(http, scenario, options, Progress);
+
+    // Processes whose CPU is measured: silos, gateway, PostgreSQL (postmaster and backends), this tool.
+    var meters = new List<(string Name, Func<double> Read)>();
+    if (cluster is not null)
+    {
+        foreach (var silo in cluster.Silos)
+        {
+            var pid = silo.Pid;
+            meters.Add((silo.Name, () => ProcStats.CpuSeconds(pid)));
+        }
+        var gatewayPid = cluster.Gateway!.Pid;
+        meters.Add((cluster.Gateway.Name, () => ProcStats.CpuSeconds(gatewayPid)));
+        if (cluster.Postgres?.PostmasterPid() is { } postmaster)
+        {
+            meters.Add(("postgresql (all processes)", () => ProcStats.CpuSecondsOfTree(postmaster)));
+        }
+    }
+    var self = Environment.ProcessId;
+    meters.Add(("bench tool (this process)", () => ProcStats.CpuSeconds(self)));
+
+    // ── ingest, with the freshness probe running alongside ──
+    PgProfiler? profiler = options.Mode == BenchMode.Spawn && cluster?.ConnectionString is { } cs ? new PgProfiler(cs) : null;
+    if (profiler is not null)
+    {
+        await profiler.StartAsync();
+    }
+    var probeBase = options.Mode == BenchMode.Gateway ? await ProbeBaseAsync(http, scenario, options.LastYear) : 0m;
+    Progress($"ingest: {options.Clients} county clients, probe every {options.ProbeIntervalMs} ms on {scenario.Probe.Code} @ {scenario.ProbeCounty}…");
+    var cpu = new CpuMeter(meters);
+    cpu.Start();
+    using var stopProbe = new CancellationTokenSource();
+    var probeStart = (long)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() % 1_000_000_000) * 10;
+    var probeTask = Task.Run(() => load.ProbeAsync(probeStart, probeBase, stopProbe.Token));
+    results.Ingest = await load.IngestAsync(cancel.Token);
+    await stopProbe.CancelAsync();
+    results.Freshness = await probeTask;
+    results.IngestCpu = cpu.Stop();
+    if (profiler is not null)
+    {
+        results.IngestPostgres = await profiler.StopAsync();
+    }
+    Progress($"ingest: {results.Ingest.Values:N0} values in {results.Ingest.Seconds:F1} s = {results.Ingest.ValuesPerSecond:N0}/s; push {results.Ingest.PushLatency}; freshness {results.Freshness.Freshness}");
+    if (cluster is not null)
+    {
+        var metrics = new List<string>();
+        foreach (var silo in cluster.Silos)
+        {
+            metrics.AddRange((await MetricsScraper.ScrapeAsync(silo.BaseAddress)).Select(l => $"{silo.Name}: {l}"));
+        }
+        if (cluster.Silos.Count == 0)
+        {
+            metrics.AddRange((await MetricsScraper.ScrapeAsync(cluster.GatewayAddress)).Select(l => $"gateway: {l}"));
+        }
+        results.SiloMetrics = metrics;
+        results.RollupLagMeanMs = MetricsScraper.HistogramMean(metrics.Select(l => l[(l.IndexOf(": ", StringComparison.Ordinal) + 2)..]), "orleansplans_rollup_lag_milliseconds");
+    }
+
+    // ── correctness: the roll-ups equal a from-scratch sum of what was pushed ──
+    var lastYear = options.LastYear;
+    decimal? probeExpected = options.Mode == BenchMode.Gateway || results.Freshness.LastValue == 0 ? null : probeBase + results.Freshness.LastValue;
+    if (options.Smoke)
+    {
+        foreach (var city in scenario.Cities)
+        {
+            results.Checks.Add(await Checks.ConsistencyAsync(http, city.Code));
+        }
+    }
+    results.Checks.Add(await Checks.ConsistencyAsync(http, scenario.Province.Code));
+    for (var year = options.Smoke ? options.FirstYear : lastYear; year <= lastYear; year++)
+    {
+        if (options.Smoke)
+        {
+            foreach (var city in scenario.Cities)
+            {
+                results.Checks.Add(await Checks.RollupEqualsScratchAsync(http, scenario, city.Code, year, probeExpected, lastYear));
+            }
+        }
+        results.Checks.Add(await Checks.RollupEqualsScratchAsync(http, scenario, scenario.Province.Code, year, probeExpected, lastYear));
+    }
+    if (results.Ingest.Unacknowledged > 0)
+    {
+        results.Checks.Add(new CheckResult("every batch acknowledged", false, $"{results.Ingest.Unacknowledged} values were never acknowledged"));
+    }
+    foreach (var check in results.Checks)
+    {
+        Progress($"  {(check.Ok ? "ok  " : "FAIL")} {check.What}: {check.Detail}");
+    }
+
+    // ── reads under concurrent readers ──
+    if (!options.Smoke && options.Readers > 0)
+    {
+        Progress($"reads: {options.Readers} readers × {options.ReadSeconds} s on the province roll-up, then on the {options.PageIndicator} page…");
+        var readCpu = new CpuMeter(meters);
+        readCpu.Start();
+        results.RollupRead = await load.ReadAsync($"api/v1/org-units/{scenario.Province.Code}/rollup?year={lastYear}", options.Readers, options.ReadSeconds);
+        results.ReadCpu = readCpu.Stop();
+        Progress($"  roll-up: {results.RollupRead.Latency}, {results.RollupRead.RequestsPerSecond:N0} req/s");
+        results.PageRead = await load.ReadAsync($"api/v1/org-units/{scenario.Province.Code}/indicators/{options.PageIndicator}", options.Readers, options.ReadSeconds);
+        Progress($"  indicator page: {results.PageRead.Latency}, {results.PageRead.RequestsPerSecond:N0} req/s");
+    }
+    if (cluster is not null)
+    {
+        foreach (var silo in cluster.Silos)
+        {
+            results.PeakRssBytes[silo.Name] = ProcStats.PeakRss(silo.Pid);
+        }
+        results.PeakRssBytes[cluster.Gateway!.Name] = ProcStats.PeakRss(cluster.Gateway.Pid);
+    }
+
+    // ── baselines on the same PostgreSQL ──
+    if (options.Baselines && baselineConnection is not null)
+    {
+        var baselines = new Baselines(baselineConnection, scenario, options, Progress);
+        Progress($"baseline (a): the same values as single-row upserts by {options.Clients} connections (≤ {options.BaselineSeconds} s)…");
+        results.BaselineNaive = await baselines.NaiveWritesAsync();
+        Progress($"baseline (b): COPY, then {options.Readers} readers × {options.ReadSeconds} s on the aggregate roll-up query…");
+        results.BaselineSql = await baselines.SqlRollupAsync(lastYear);
+        Progress($"  SQL roll-up: {results.BaselineSql.Latency}");
+        results.IngestVsNaive = results.Ingest.ValuesPerSecond / results.BaselineNaive.ValuesPerSecond;
+        if (results.RollupRead is { } rr)
+        {
+            results.SqlP99VsRollupP99 = results.BaselineSql.Latency.P99 / rr.Latency.P99;
+            results.SqlP50VsRollupP50 = results.BaselineSql.Latency.P50 / rr.Latency.P50;
+        }
+        if (!results.BaselineSql.MatchesExpected)
+        {
+            results.Checks.Add(new CheckResult("SQL baseline = Σ pushed", false, "the aggregate query does not reproduce the tool's sums"));
+        }
+    }
+    else if (options.Baselines)
+    {
+        results.Notes.Add("baselines skipped: no PostgreSQL (pass --pg CONNSTRING with --gateway)");
+    }
+
+    // ── cold start: kill everything, start again, time until the province roll-up is complete ──
+    if (options.ColdStart && options.Mode == BenchMode.Spawn && cluster is not null)
+    {
+        Progress("cold start: SIGKILL of every silo and the gateway, then start them again…");
+        cluster.KillProcesses();
+        var expected = scenario.Expected(scenario.Province.Code, lastYear);
+        var coldProfiler = new PgProfiler(cluster.ConnectionString!);
+        await coldProfiler.StartAsync();
+        var postmaster = cluster.Postgres?.PostmasterPid();
+        var pgCpuBefore = postmaster is { } pm0 ? ProcStats.CpuSecondsOfTree(pm0) : 0;
+        var machineBefore = ProcStats.MachineCpu().Busy;
+        var clock = Stopwatch.StartNew();
+        await cluster.StartProcessesAsync();
+        var ready = clock.Elapsed.TotalSeconds;
+        using var coldHttp = Http.Client(cluster.GatewayAddress, TimeSpan.FromSeconds(300), 4);
+        double? first = null;
+        var full = false;
+        while (clock.Elapsed < TimeSpan.FromMinutes(15))
+        {
+            try
+            {
+                using var response = await coldHttp.GetAsync($"api/v1/org-units/{scenario.Province.Code}/rollup?year={lastYear}");
+                if (response.IsSuccessStatusCode)
+                {
+                    first ??= clock.Elapsed.TotalSeconds;
+                    var body = await response.Content.ReadAsStringAsync();
+                    if (Checks.Compare(scenario, expected, body, ignoreProbe: true).Count == 0)
+                    {
+                        full = true;
+                        break;
+                    }
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        var fullSeconds = clock.Elapsed.TotalSeconds;
+        var after = new Dictionary<string, long?>();
+        foreach (var silo in cluster.Silos)
+        {
+            after[silo.Name] = ProcStats.PeakRss(silo.Pid);
+        }
+        after[cluster.Gateway!.Name] = ProcStats.PeakRss(cluster.Gateway.Pid);
+        var coldCpu = cluster.Silos.Append(cluster.Gateway).Select(p => new ProcessCpu(p.Name, ProcStats.CpuSeconds(p.Pid), ProcStats.CpuSeconds(p.Pid) / fullSeconds)).ToList();
+        if (postmaster is { } pm1)
+        {
+            var pgCpu = ProcStats.CpuSecondsOfTree(pm1) - pgCpuBefore;
+            coldCpu.Add(new ProcessCpu("postgresql", pgCpu, pgCpu / fullSeconds));
+        }
+        var machineCpu = ProcStats.MachineCpu().Busy - machineBefore;
+        coldCpu.Add(new ProcessCpu("machine", machineCpu, machineCpu / fullSeconds));
+        var coldPg = await coldProfiler.StopAsync();
+        results.ColdStart = new ColdStartResult(ready, first ?? double.NaN, fullSeconds, full, after, coldCpu, coldPg);
+        results.Checks.Add(new CheckResult("cold start: province roll-up complete again", full, full ? $"after {fullSeconds:F1} s" : "timed out"));
+        Progress($"  processes ready after {ready:F1} s, province roll-up full after {fullSeconds:F1} s");
+    }
+
+    results.LoadAverageAfter = ProcStats.LoadAverage();
+    if (options.Mode == BenchMode.Embedded)
+    {
+        results.Notes.Add("embedded mode: in-memory grain storage, nothing is durable; compare with --spawn for the durable figures");
+    }
+    results.EvaluateTargets(options);
+    Console.WriteLine(results.ToText());
+    if (options.JsonPath is { } jsonPath)
+    {
+        await File.WriteAllTextAsync(jsonPath, results.ToJson());
+        Progress($"JSON written to {jsonPath}");
+    }
+    if (options.Smoke)
+    {
+        Console.WriteLine(results.ChecksPassed
+            ? $"bench smoke: {results.Checks.Count} checks passed ({scenario.Values:N0} values, {scenario.Counties.Count} counties)"
+            : $"bench smoke: FAILED ({results.Checks.Count(c => !c.Ok)} of {results.Checks.Count} checks)");
+    }
+    return results.ChecksPassed ? 0 : 1;
+}
+catch (Exception e) when (e is not OperationCanceledException)
+{
+    Console.Error.WriteLine($"bench failed: {e}");
+    if (cluster is not null)
+    {
+        foreach (var process in cluster.Silos.Append(cluster.Gateway).OfType<ChildProcess>())
+        {
+            Console.Error.WriteLine($"--- {process.Name} (last lines of {process.LogFile}) ---\n{process.Tail(30)}");
+        }
+    }
+    return 1;
+}
+finally
+{
+    if (cluster is not null)
+    {
+        await cluster.DisposeAsync();
+    }
+}
+
+// The probe indicator's province total that is not the probe county's own value (non-zero only on a shared gateway).
+static async Task<decimal> ProbeBaseAsync(HttpClient http, Scenario scenario, int year)
+{
+    async Task<decimal> ValueAsync(string orgUnit)
+    {
+        using var response = await http.GetAsync($"api/v1/org-units/{orgUnit}/indicators/{scenario.Probe.Code}");
+        if (!response.IsSuccessStatusCode)
+        {
+            return 0m;
+        }
+        using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync());
+        var total = document.RootElement.GetProperty("series").EnumerateArray().FirstOrDefault(s => !s.GetProperty("disaggregation").EnumerateObject().Any());
+        if (total.ValueKind != JsonValueKind.Object)
+        {
+            return 0m;
+        }
+        var point = total.GetProperty("points").EnumerateArray().FirstOrDefault(p => p.GetProperty("year").GetInt32() == year);
+        return point.ValueKind == JsonValueKind.Object && point.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDecimal() : 0m;
+    }
+    return await ValueAsync(scenario.Province.Code) - await ValueAsync(scenario.ProbeCounty);
+}

@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OrleansPlans.Bench;
+
+public sealed record MachineInfo(int Cores, long MemoryBytes, string Cpu, string Os, string Kernel, string Dotnet, string? Postgres)
+{
+    public static MachineInfo Read(string? postgres)
+    {
+        string First(string file, string prefix, Func<string, string> map)
+        {
+            try
+            {
+                return File.ReadLines(file).Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).Select(map).FirstOrDefault() ?? "?";
+            }
+            catch (IOException)
+            {
+                return "?";
+            }
+        }
+        var memKb = First("/proc/meminfo", "MemTotal:", l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        return new MachineInfo(
+            Environment.ProcessorCount,
+            long.TryParse(memKb, NumberStyles.Integer, CultureInfo.InvariantCulture, out var kb) ? kb * 1024 : 0,
+            First("/proc/cpuinfo", "model name", l => l[(l.IndexOf(':') + 1)..].Trim()),
+            First("/etc/os-release", "PRETTY_NAME=", l => l["PRETTY_NAME=".Length..].Trim('"')),
+            File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : "?",
+            RuntimeInformation.FrameworkDescription,
+            postgres);
+    }
+}
+
+public sealed record ScenarioInfo(
+    string Mode, int Silos, string Province, bool National, int Cities, int Counties, int FirstYear, int LastYear, int Clients, long Batches, long Values,
+    long BodyBytes, string ProbeIndicator, string ProbeCounty, string PageIndicator, int Readers, double ReadSeconds, int Seed);
+
+public sealed record ColdStartResult(double ProcessesReadySeconds, double FirstRollupSeconds, double FullRollupSeconds, bool Full, IReadOnlyDictionary<string, long?> PeakRssAfterBytes,
+    IReadOnlyList<ProcessCpu> Cpu, PgActivity? Postgres);
+
+public sealed record TargetResult(string Target, string Measured, string Verdict);
+
+public sealed class Results
+{
+    public string StartedAt { get; set; } = "";
+    public string LoadAverageBefore { get; set; } = "";
+    public string LoadAverageAfter { get; set; } = "";
+    public MachineInfo Machine { get; set; } = null!;
+    public ScenarioInfo Scenario { get; set; } = null!;
+    public double StartupSeconds { get; set; }
+    public IngestResult? Ingest { get; set; }
+    public FreshnessResult? Freshness { get; set; }
+    public List<ProcessCpu>? IngestCpu { get; set; }
+    public PgActivity? IngestPostgres { get; set; }
+    public List<string>? SiloMetrics { get; set; }
+    public double? RollupLagMeanMs { get; set; }
+    public ReadResult? RollupRead { get; set; }
+    public ReadResult? PageRead { get; set; }
+    public List<ProcessCpu>? ReadCpu { get; set; }
+    public Dictionary<string, long?> PeakRssBytes { get; set; } = [];
+    public NaiveWriteResult? BaselineNaive { get; set; }
+    public SqlRollupResult? BaselineSql { get; set; }
+    public double? IngestVsNaive { get; set; }
+    public double? SqlP99VsRollupP99 { get; set; }
+    public double? SqlP50VsRollupP50 { get; set; }
+    public ColdStartResult? ColdStart { get; set; }
+    public List<CheckResult> Checks { get; set; } = [];
+    public List<TargetResult> Targets { get; set; } = [];
+    public List<string> Notes { get; set; } = [];
+
+    public bool ChecksPassed => Checks.All(c => c.Ok);
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>The targets of issue 8, judged on what was measured (never on anything else).</summary>
+    public void EvaluateTargets(BenchOptions options)
+    {
+        Targets.Clear();
+        var durable = options.Mode == BenchMode.Spawn;
+        if (Ingest is { } ingest)
+        {
+            var measured = $"{ingest.ValuesPerSecond:N0} values/s{(durable ? " (durable: PostgreSQL, fsync on)" : options.Mode == BenchMode.Embedded ? " (embedded, in memory)" : " (external gateway)")}";
+            Targets.Add(new("ingest ≥ 25,000 values/s durable", measured,
+                !durable ? "N/A (not a durable run)" : ingest.Unacknowledged > 0 ? "MISS (values unacknowledged)" : Verdict(ingest.ValuesPerSecond >= 25_000)));
+        }
+        if (Freshness is { } fresh)
+        {
+            Targets.Add(new("freshness p99 ≤ 1 s during ingest", $"p99 {LatencySummary.Ms(fresh.Freshness.P99)} (p50 {LatencySummary.Ms(fresh.Freshness.P50)}, {fresh.Probes} probes)",
+                fresh.Probes == 0 ? "MISS (no probe acknowledged)" : Verdict(fresh.Freshness.P99 <= 1000 && fresh.Timeouts == 0)));
+        }
+        if (RollupRead is { } read)
+        {
+            Targets.Add(new($"province roll-up read p99 ≤ 10 ms with 64 readers", $"p99 {LatencySummary.Ms(read.Latency.P99)} with {read.Readers} readers",
+                read.Readers != 64 ? "N/A (not 64 readers)" : Verdict(read.Latency.P99 <= 10 && read.Errors == 0)));
+            if (BaselineSql is { } sql)
+            {
+                Targets.Add(new("province roll-up read ≥ 50× faster than the SQL baseline (p99)",
+                    $"{SqlP99VsRollupP99:F2}× (SQL p99 {LatencySummary.Ms(sql.Latency.P99)} vs {LatencySummary.Ms(read.Latency.P99)})", Verdict(SqlP99VsRollupP99 >= 50)));
+            }
+            else
+            {
+                Targets.Add(new("province roll-up read ≥ 50× faster than the SQL baseline (p99)", "baseline not run", "N/A"));
+            }
+        }
+        var siloPeak = PeakRssBytes.Where(kv => kv.Key.StartsWith("silo", StringComparison.Ordinal)).Select(kv => kv.Value ?? 0).DefaultIfEmpty(0).Max();
+        if (options.National && options.Silos == 1 && options.Mode == BenchMode.Spawn && Ingest is not null)
+        {
+            Targets.Add(new("national scale held by one silo ≤ 6 GB", $"silo VmHWM {Gb(siloPeak)}", Verdict(siloPeak <= 6L * 1024 * 1024 * 1024 && Ingest.Unacknowledged == 0)));
+        }
+        else
+        {
+            Targets.Add(new("national scale held by one silo ≤ 6 GB", siloPeak > 0 ? $"not this run (province scale: silo VmHWM {Gb(siloPeak)})" : "not this run",
+                "N/A (run --spawn --national --silos 1)"));
+        }
+    }
+
+    private static string Verdict(bool pass) => pass ? "PASS" : "MISS";
+
+    public static string Gb(long bytes) => bytes >= 1024L * 1024 * 1024 ? $"{bytes / (1024.0 * 1024 * 1024):F2} GB" : $"{bytes / (1024.0 * 1024):F0} MB";
+
+    public string ToText()
+    {
+        var s = new StringBuilder();
+        var m = Machine;
+        s.AppendLine("== OrleansPlans benchmark ==");
+        s.AppendLine($"started {StartedAt}; load average before {LoadAverageBefore}, after {LoadAverageAfter}");
+        s.AppendLine($"machine: {m.Cores} cores, {Gb(m.MemoryBytes)}, {m.Cpu}; {m.Os}, kernel {m.Kernel}; {m.Dotnet}{(m.Postgres is null ? "" : "; " + m.Postgres)}");
+        var sc = Scenario;
+        s.AppendLine($"scenario: {sc.Mode}, {sc.Silos} silo(s); {(sc.National ? "national" : sc.Province)}: {sc.Cities} cities, {sc.Counties} counties × {sc.FirstYear}–{sc.LastYear}; " +
+            $"{sc.Batches:N0} batches, {sc.Values:N0} values ({sc.BodyBytes / 1024.0 / 1024.0:F1} MB JSON); {sc.Clients} clients; probe {sc.ProbeIndicator} @ {sc.ProbeCounty}");
+        s.AppendLine($"startup: {StartupSeconds:F1} s");
+        s.AppendLine();
+        s.AppendLine($"{"measure",-44} {"result",-70}");
+        s.AppendLine(new string('-', 116));
+        void Row(string name, string value) => s.AppendLine($"{name,-44} {value}");
+        if (Ingest is { } i)
+        {
+            Row("ingest throughput", $"{i.ValuesPerSecond:N0} values/s ({i.Values:N0} values, {i.Batches:N0} batches in {i.Seconds:F1} s)");
+            Row("push latency (county-year batch)", i.PushLatency.ToString());
+            Row("push retries / errors", $"{i.Retries} retries; {(i.Errors.Count == 0 ? "no errors" : string.Join(", ", i.Errors.Select(e => $"{e.Key}×{e.Value}")))}; {i.Unacknowledged} values unacknowledged");
+        }
+        if (Freshness is { } f)
+        {
+            Row("freshness (2xx → province shows it)", $"p50 {LatencySummary.Ms(f.Freshness.P50)}  p99 {LatencySummary.Ms(f.Freshness.P99)}  max {LatencySummary.Ms(f.Freshness.Max)}  ({f.Probes} probes, ≤ {f.MaxReadsToSee} reads to see, {f.Timeouts} timeouts, {f.Failures} failed)");
+            Row("probe push latency (1 value)", f.ProbePushLatency.ToString());
+            Row("probe send → province shows it", f.SendToVisible.ToString());
+        }
+        if (RollupLagMeanMs is { } lag)
+        {
+            Row("silo orleansplans_rollup_lag mean", $"{lag:F1} ms (county state written → province updated)");
+        }
+        if (RollupRead is { } r)
+        {
+            Row($"read: province roll-up ({r.Readers} readers)", $"{r.Latency}; {r.RequestsPerSecond:N0} req/s; {r.ResponseBytes / 1024.0:F0} KB; {r.Errors} errors");
+        }
+        if (PageRead is { } p)
+        {
+            Row($"read: indicator page ({p.Readers} readers)", $"{p.Latency}; {p.RequestsPerSecond:N0} req/s; {p.ResponseBytes / 1024.0:F1} KB; {p.Errors} errors");
+        }
+        foreach (var (name, bytes) in PeakRssBytes)
+        {
+            Row($"peak memory (VmHWM) {name}", bytes is { } b ? Gb(b) : "?");
+        }
+        if (ColdStart is { } c)
+        {
+            Row("cold start: processes ready", $"{c.ProcessesReadySeconds:F1} s");
+            Row("cold start: province roll-up full", c.Full ? $"{c.FullRollupSeconds:F1} s (first 200 after {c.FirstRollupSeconds:F1} s)" : $"NOT full after {c.FullRollupSeconds:F0} s");
+            foreach (var (name, bytes) in c.PeakRssAfterBytes)
+            {
+                Row($"  VmHWM after cold start {name}", bytes is { } b ? Gb(b) : "?");
+            }
+            Row("  CPU from restart to full roll-up", string.Join(", ", c.Cpu.Select(p => $"{p.Name} {p.CpuSeconds:F1} s")));
+            if (c.Postgres is { } cpg)
+            {
+                Row("  PostgreSQL during cold start", $"{cpg.Commits:N0} commits; top: " + string.Join("; ", cpg.TopStatements.Take(3).Select(t => $"{t.Calls:N0}× {t.MeanMs:F3} ms {t.Query[..Math.Min(60, t.Query.Length)]}")));
+            }
+        }
+        if (BaselineNaive is { } a)
+        {
+            Row("baseline (a) naive per-value upserts", $"{a.ValuesPerSecond:N0} values/s ({a.Values:N0} in {a.Seconds:F1} s, {a.Connections} connections{(a.Capped ? ", capped" : "")}); statement {a.StatementLatency}");
+        }
+        if (BaselineSql is { } b2)
+        {
+            Row("baseline (b) COPY load", $"{b2.CopyValuesPerSecond:N0} values/s ({b2.Rows:N0} rows in {b2.CopySeconds:F1} s)");
+            Row($"baseline (b) SQL roll-up ({b2.Readers} readers)", $"{b2.Latency}; {b2.QueriesPerSecond:N0} q/s; {b2.ResultRows} rows; equals Σ pushed: {(b2.MatchesExpected ? "yes" : "NO")}");
+        }
+        if (IngestVsNaive is { } ratioA)
+        {
+            Row("ratio ingest / baseline (a)", $"{ratioA:F2}×");
+        }
+        if (SqlP99VsRollupP99 is { } ratioB)
+        {
+            Row("ratio SQL p99 / roll-up p99 (b)", $"{ratioB:F2}× (p50: {SqlP50VsRollupP50:F2}×)");
+        }
+        if (IngestCpu is { Count: > 0 })
+        {
+            s.AppendLine();
+            s.AppendLine("CPU during ingest (seconds, cores):");
+            foreach (var cpu in IngestCpu)
+            {
+                s.AppendLine($"  {cpu.Name,-28} {cpu.CpuSeconds,8:F1} s  {cpu.CoresUsed,5:F2} cores");
+            }
+        }
+        if (ReadCpu is { Count: > 0 })
+        {
+            s.AppendLine("CPU during the roll-up read phase (seconds, cores):");
+            foreach (var cpu in ReadCpu)
+            {
+                s.AppendLine($"  {cpu.Name,-28} {cpu.CpuSeconds,8:F1} s  {cpu.CoresUsed,5:F2} cores");
+            }
+        }
+        if (IngestPostgres is { } pg)
+        {
+            s.AppendLine();
+            s.AppendLine($"PostgreSQL during ingest: {pg.Commits:N0} commits, {pg.Rollbacks:N0} rollbacks, {pg.WalRecords:N0} WAL records, {pg.WalBytes / 1024.0 / 1024.0:F0} MB WAL ({pg.WalFullPageImages:N0} full-page images), {pg.WalSyncs:N0} WAL syncs");
+            if (Ingest is { Values: > 0 } ing)
+            {
+                s.AppendLine($"  per acknowledged value: {(double)pg.Commits / ing.Values:F3} commits, {(double)pg.WalBytes / ing.Values:F0} WAL bytes; per batch: {(double)pg.Commits / ing.Batches:F1} commits");
+            }
+            s.AppendLine("  top statements by total time:");
+            foreach (var st in pg.TopStatements)
+            {
+                s.AppendLine($"    {st.TotalMs,10:F0} ms {st.Calls,9:N0} calls {st.MeanMs,8:F3} ms/call {st.Rows,10:N0} rows  {st.Query}");
+            }
+            s.AppendLine("  largest tables: " + string.Join(", ", pg.TableSizes.Select(t => $"{t.Key} {Gb(t.Value)}")));
+        }
+        if (SiloMetrics is { Count: > 0 })
+        {
+            s.AppendLine();
+            s.AppendLine("silo /metrics (orleansplans_* and a few runtime series) after ingest:");
+            foreach (var line in SiloMetrics)
+            {
+                s.AppendLine("  " + line);
+            }
+        }
+        if (BaselineSql is { Plan.Length: > 0 } withPlan)
+        {
+            s.AppendLine();
+            s.AppendLine("baseline (b) query plan (EXPLAIN ANALYZE, one run):");
+            foreach (var line in withPlan.Plan.Split('\n'))
+            {
+                s.AppendLine("  " + line);
+            }
+        }
+        if (Ingest is { Rejections.Count: > 0 })
+        {
+            s.AppendLine();
+            s.AppendLine("rejected batches:");
+            foreach (var rejection in Ingest.Rejections)
+            {
+                s.AppendLine("  " + rejection);
+            }
+        }
+        s.AppendLine();
+        s.AppendLine("correctness:");
+        foreach (var check in Checks)
+        {
+            s.AppendLine($"  {(check.Ok ? "ok  " : "FAIL")} {check.What}: {check.Detail}");
+        }
+        s.AppendLine();
+        s.AppendLine("targets (issue 8):");
+        foreach (var t in Targets)
+        {
+            s.AppendLine($"  [{t.Verdict}] {t.Target}: {t.Measured}");
+        }
+        foreach (var note in Notes)
+        {
+            s.AppendLine("note: " + note);
+        }
+        return s.ToString();
+    }
+}

@@ -1,0 +1,220 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using OrleansPlans.Contracts;
+using OrleansPlans.Counties;
+
+namespace OrleansPlans.Postgres.Tests;
+
+/// <summary>
+/// Grain state through the real ADO.NET provider and the project's PostgreSQL schema: a two-silo in-process cluster
+/// (test membership) whose "plans" storage is a fresh migrated database.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Mmr = "maternal-mortality-rate";
+    private const string Screening = "cervical-cancer-screening-rate";
+
+    private string _connectionString = "";
+    private InProcessTestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        _connectionString = await fixture.NewMigratedDatabaseAsync("storage");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        _cluster = await PostgresTestCluster.StartAsync(_connectionString);
+        output.WriteLine($"cluster deployed in {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await _cluster.DisposeAsync();
+            output.WriteLine($"cluster disposed in {clock.Elapsed.TotalSeconds:F1} s");
+        }
+    }
+
+    private IGrainFactory Grains => _cluster.Client;
+
+    [Fact]
+    public async Task Pushed_values_survive_deactivation_of_every_grain()
+    {
+        var county = Grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit("511725"));
+        var pushClock = System.Diagnostics.Stopwatch.StartNew();
+        var summary = await county.PushAsync(Batch(
+            new DataValueRow(Mmr, 2023, "", 3, 5200, null, null),
+            new DataValueRow(Mmr, 2023, "area=rural", 1, 3100, null, null),
+            new DataValueRow(Screening, 2022, "", 4100, 5000, null, null)));
+        Assert.True(summary.Accepted, string.Join("; ", summary.Errors.Select(e => e.Message)));
+        Assert.Equal((3, 0, 0), (summary.Imported, summary.Updated, summary.Unchanged));
+        output.WriteLine($"push acknowledged in {pushClock.Elapsed.TotalSeconds:F1} s");
+
+        // Every activation that holds the figures goes away: the next read comes from PostgreSQL.
+        IAddressable[] holders =
+        [
+            county,
+            Grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator("511725", Mmr)),
+            Grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator("511725", Screening)),
+            Grains.GetGrain<IDepartmentGrain>(GrainKeys.Department("511725", "health")),
+            Grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit("511700")),
+            Grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit("510000")),
+        ];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var grain in holders)
+        {
+            await _cluster.DeactivateAsync(grain);
+        }
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: deactivated");
+
+        var mmr = await Grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator("511725", Mmr)).GetSeriesAsync();
+        Assert.Equal((3m, 5200m), Point(mmr, "", 2023));
+        Assert.Equal((1m, 3100m), Point(mmr, "area=rural", 2023));
+        var screening = await Grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator("511725", Screening)).GetSeriesAsync();
+        Assert.Equal((4100m, 5000m), Point(screening, "", 2022));
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: series read");
+
+        // The roll-ups rebuild from the reloaded county: same figures at the city and the province.
+        var province = await Grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit("510000")).GetRollupAsync(2023, includeChildren: false);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: province rollup read");
+        var total = Assert.Single(province.Entries, e => e.Indicator == Mmr && e.Disaggregation == "");
+        Assert.Equal((3m, 5200m, 1), (total.Numerator, total.Denominator, total.ReportingUnits));
+        var report = await Grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit("510000")).CheckConsistencyAsync();
+        Assert.True(report.Consistent, $"{report.Differences.Length} difference(s)");
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: consistency checked");
+
+        // A re-sent figure is recognised as unchanged after the reload (the stored figure was read back exactly).
+        var again = await county.PushAsync(Batch(new DataValueRow(Mmr, 2023, "", 3, 5200, null, null)));
+        Assert.Equal((0, 0, 1), (again.Imported, again.Updated, again.Unchanged));
+        output.WriteLine($"6 grains deactivated, read back from PostgreSQL and re-sent in {clock.Elapsed.TotalSeconds:F1} s");
+
+        // The county's sequence and batch were persisted too: 2 pushes.
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        var countyRow = await ReadRowAsync(connection, GrainKeys.OrgUnit("511725"));
+        Assert.Equal(StorageNames.CountyState, countyRow.StateName);
+        Assert.Equal(2, JsonDocument.Parse(countyRow.Json).RootElement.GetProperty("Sequence").GetInt64());
+    }
+
+    [Fact]
+    public async Task Stale_etag_is_refused_and_rows_are_plain_json_keyed_by_state_name()
+    {
+        var key = GrainKeys.Indicator("511722", Mmr);
+        var summary = await Grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit("511722")).PushAsync(Batch(new DataValueRow(Mmr, 2021, "", 2, 4321, null, null)));
+        Assert.Equal(1, summary.Imported);
+        await _cluster.DeactivateAsync(Grains.GetGrain<IIndicatorGrain>(key));
+
+        var storage = _cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Plans);
+        var grainId = GrainId.Create("indicator", key);
+        var first = new GrainState<IndicatorSeriesState>();
+        await storage.ReadStateAsync(StorageNames.IndicatorSeriesState, grainId, first);
+        Assert.True(first.RecordExists);
+        Assert.Equal("1", first.ETag);
+        Assert.Equal(2m, first.State!.Values["2021|"].Numerator);
+        var stale = first.ETag;
+
+        // One writer with the current ETag wins and moves the version on...
+        first.State!.Values["2021|"] = first.State!.Values["2021|"] with { Numerator = 5 };
+        await storage.WriteStateAsync(StorageNames.IndicatorSeriesState, grainId, first);
+        Assert.Equal("2", first.ETag);
+
+        // ...a writer still holding the old ETag is refused, and so is a "first write" of a row that exists.
+        var loser = new GrainState<IndicatorSeriesState>(new IndicatorSeriesState(), stale);
+        loser.State!.Values["2021|"] = first.State!.Values["2021|"] with { Numerator = 7 };
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StorageNames.IndicatorSeriesState, grainId, loser));
+        var blind = new GrainState<IndicatorSeriesState>(new IndicatorSeriesState(), null);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StorageNames.IndicatorSeriesState, grainId, blind));
+
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        var row = await ReadRowAsync(connection, key);
+        Assert.Equal(StorageNames.IndicatorSeriesState, row.StateName);   // the state name, not the grain type
+        Assert.Equal(2, row.Version);
+        Assert.DoesNotContain("$type", row.Json, StringComparison.Ordinal);
+        var stored = JsonDocument.Parse(row.Json).RootElement.GetProperty("Values").GetProperty("2021|");
+        Assert.Equal(5m, stored.GetProperty("Numerator").GetDecimal());
+        Assert.Equal(4321m, stored.GetProperty("Denominator").GetDecimal());
+
+        // The grain reads the winner's figure.
+        var series = await Grains.GetGrain<IIndicatorGrain>(key).GetSeriesAsync();
+        Assert.Equal((5m, 4321m), Point(series, "", 2021));
+    }
+
+    /// <summary>
+    /// An indicator grain whose state write failed (here an ETag conflict, as after a lost write response or a second
+    /// activation; a dropped database connection leaves it in the same place) must not keep the unwritten figure in
+    /// memory: a retried push would then answer "unchanged" — acknowledged — for a figure that is not stored.
+    /// </summary>
+    [Fact]
+    public async Task A_failed_state_write_does_not_let_a_retry_acknowledge_an_unstored_figure()
+    {
+        var county = Grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit("511723"));
+        var key = GrainKeys.Indicator("511723", Mmr);
+        Assert.Equal(1, (await county.PushAsync(Batch(new DataValueRow(Mmr, 2022, "", 1, 1000, null, null)))).Imported);
+
+        // Someone else writes the row behind the live activation's back: its ETag is now stale.
+        var storage = _cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Plans);
+        var grainId = GrainId.Create("indicator", key);
+        var other = new GrainState<IndicatorSeriesState>();
+        await storage.ReadStateAsync(StorageNames.IndicatorSeriesState, grainId, other);
+        other.State!.Values["2022|"] = other.State!.Values["2022|"] with { Numerator = 9 };
+        await storage.WriteStateAsync(StorageNames.IndicatorSeriesState, grainId, other);
+
+        // The push that meets the conflict is not acknowledged.
+        await Assert.ThrowsAnyAsync<Exception>(() => county.PushAsync(Batch(new DataValueRow(Mmr, 2022, "", 2, 2000, null, null))));
+
+        // The client retries the same figure until it is acknowledged (bounded).
+        ImportSummary? acknowledged = null;
+        for (var attempt = 0; attempt < 5 && acknowledged is null; attempt++)
+        {
+            try
+            {
+                acknowledged = await county.PushAsync(Batch(new DataValueRow(Mmr, 2022, "", 2, 2000, null, null)));
+            }
+            catch (Exception)
+            {
+                await Task.Delay(200);
+            }
+        }
+        Assert.NotNull(acknowledged);
+        Assert.True(acknowledged.Accepted);
+
+        // What was acknowledged is what PostgreSQL holds, and what a fresh activation reads.
+        await _cluster.DeactivateAsync(Grains.GetGrain<IIndicatorGrain>(key));
+        var series = await Grains.GetGrain<IIndicatorGrain>(key).GetSeriesAsync();
+        Assert.Equal((2m, 2000m), Point(series, "", 2022));
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        var stored = JsonDocument.Parse((await ReadRowAsync(connection, key)).Json).RootElement.GetProperty("Values").GetProperty("2022|");
+        Assert.Equal((2m, 2000m), (stored.GetProperty("Numerator").GetDecimal(), stored.GetProperty("Denominator").GetDecimal()));
+    }
+
+    private static DataValueBatch Batch(params DataValueRow[] rows) => new(Guid.NewGuid(), "storage-test", rows, DryRun: false);
+
+    private static (decimal? Numerator, decimal? Denominator) Point(IndicatorSeriesView view, string disaggregation, int year)
+    {
+        var point = view.Series.Single(s => s.Disaggregation == disaggregation).Points.Single(p => p.Year == year);
+        return (point.Numerator, point.Denominator);
+    }
+
+    private async Task<(string StateName, int Version, string Json)> ReadRowAsync(NpgsqlConnection connection, string grainKey)
+    {
+        var serviceId = _cluster.Silos[0].ServiceProvider.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
+        await using var command = new NpgsqlCommand(
+            "SELECT graintypestring, version, convert_from(payloadbinary, 'UTF8') FROM OrleansStorage WHERE grainidextensionstring = @key AND serviceid = @service",
+            connection);
+        command.Parameters.AddWithValue("key", grainKey);
+        command.Parameters.AddWithValue("service", serviceId);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), $"no OrleansStorage row for {grainKey}");
+        var row = (reader.GetString(0), reader.GetInt32(1), reader.GetString(2));
+        Assert.False(await reader.ReadAsync(), $"more than one OrleansStorage row for {grainKey}");
+        return row;
+    }
+}

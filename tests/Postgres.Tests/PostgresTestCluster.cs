@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.TestingHost;
+
+namespace OrleansPlans.Postgres.Tests;
+
+/// <summary>
+/// A two-silo in-process cluster (test membership) whose "plans" grain storage is the ADO.NET provider on a migrated
+/// PostgreSQL database, with System.Text.Json state and the project's grain services (roll-ups reconcile every 2 s).
+/// </summary>
+public static class PostgresTestCluster
+{
+    public static async Task<InProcessTestCluster> StartAsync(string connectionString)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["OrleansPlans:Rollup:ReconcilePeriod"] = "00:00:02" })
+            .Build();
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddAdoNetGrainStorage(StorageNames.Plans, o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = connectionString;
+            });
+#pragma warning disable ORLEANSEXP006
+            silo.UseSystemTextJsonGrainStorageSerializer();
+#pragma warning restore ORLEANSEXP006
+            silo.Services.AddPlanGrainServices(configuration);
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+}
