@@ -46,6 +46,9 @@ public static class SiloHostingExtensions
         var connectionString = WithPoolLimit(configuration.GetConnectionString(ConnectionStringName));
 
         builder.Services.AddPlanGrainServices(configuration);
+        // Graceful shutdown: HostOptions__ShutdownTimeout (the Kubernetes manifests set 2 min, below the pod's 150 s
+        // grace period) gives grains time to deactivate and in-flight requests time to finish.
+        builder.Services.Configure<HostOptions>(configuration.GetSection("HostOptions"));
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddHostedService<DemoProvinceLoader>();
         if (!string.IsNullOrWhiteSpace(connectionString))
