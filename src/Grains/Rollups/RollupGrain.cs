@@ -18,6 +18,9 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
 {
     private readonly Dictionary<string, ChildState> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<CellKey, RollupCell> _totals = [];
+
+    /// <summary>Computed views per (year, with children), dropped whenever a cell changes: reads outnumber changes.</summary>
+    private readonly Dictionary<(int Year, bool Children), RollupView> _views = [];
     private long _epoch;
     private long _sequence;
     private DateTimeOffset? _updatedAt;
@@ -94,6 +97,16 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
 
     public Task<RollupView> GetRollupAsync(int year, bool includeChildren)
     {
+        if (!_views.TryGetValue((year, includeChildren), out var view))
+        {
+            view = ComputeRollup(year, includeChildren);
+            _views[(year, includeChildren)] = view;
+        }
+        return Task.FromResult(view);
+    }
+
+    private RollupView ComputeRollup(int year, bool includeChildren)
+    {
         var entries = new List<RollupEntry>();
         var order = data.IndicatorOrder;
         foreach (var total in _totals.Values.Where(c => c.Key.Year == year)
@@ -111,7 +124,7 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
                 indicator.Kind == IndicatorKind.Count ? null : total.Numerator, total.Denominator,
                 TargetEvaluation.ApplicableTarget(targets, year), status, total.ReportingUnits, _leafCount, total.Statuses, children));
         }
-        return Task.FromResult(new RollupView(Code, year, _updatedAt, [.. entries]));
+        return new RollupView(Code, year, _updatedAt, [.. entries]);
     }
 
     public Task<IndicatorSeriesView> GetSeriesAsync(string indicatorCode)
@@ -249,6 +262,7 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
         {
             return false;
         }
+        _views.Clear();
         if (cell is null)
         {
             child.Cells.Remove(key);
