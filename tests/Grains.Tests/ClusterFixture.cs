@@ -25,6 +25,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.Plans);
+            silo.UseInMemoryReminderService();
 #pragma warning disable ORLEANSEXP006
             silo.UseSystemTextJsonGrainStorageSerializer();
 #pragma warning restore ORLEANSEXP006

@@ -21,8 +21,20 @@ public static class ApiProblems
             detail: $"{errors.Count} problem(s) in {errors.Select(e => e.Row).Where(r => r >= 0).Distinct().Count()} row(s); fix them and send the whole batch again",
             statusCode: StatusCodes.Status400BadRequest,
             type: TypeBase + "invalid-batch",
-            extensions: new Dictionary<string, object?>
-            {
-                ["errors"] = errors.OrderBy(e => e.Row).Select(e => new { row = e.Row < 0 ? (int?)null : e.Row, field = e.Field, message = e.Message }).ToArray(),
-            });
+            extensions: Errors(errors));
+
+    /// <summary>A batch touching an approved (locked) annual dataset: 409, naming each locked row; nothing was applied.</summary>
+    public static ProblemHttpResult LockedBatch(IReadOnlyCollection<RowError> errors) =>
+        TypedResults.Problem(
+            title: "The batch touches an approved dataset; nothing was applied",
+            detail: $"{errors.Count} row(s) fall in an approved, locked year; the approver must un-approve it first",
+            statusCode: StatusCodes.Status409Conflict,
+            type: TypeBase + "dataset-locked",
+            extensions: Errors(errors));
+
+    private static Dictionary<string, object?> Errors(IReadOnlyCollection<RowError> errors) =>
+        new()
+        {
+            ["errors"] = errors.OrderBy(e => e.Row).Select(e => new { row = e.Row < 0 ? (int?)null : e.Row, field = e.Field, message = e.Message }).ToArray(),
+        };
 }

@@ -19,6 +19,7 @@ public static class DataValuesApi
             .Produces<ImportSummaryResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -68,7 +69,7 @@ public static class DataValuesApi
         var summary = await grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(code)).PushAsync(batch);
         if (!summary.Accepted)
         {
-            return ApiProblems.InvalidBatch(summary.Errors);
+            return summary.Locked ? ApiProblems.LockedBatch(summary.Errors) : ApiProblems.InvalidBatch(summary.Errors);
         }
         return TypedResults.Ok(new ImportSummaryResponse(summary.BatchId, summary.DryRun, summary.DryRun ? "validated" : "applied",
             summary.Imported, summary.Updated, summary.Unchanged, parsed.Rows.Length));

@@ -64,7 +64,7 @@ public static class RollupApi
                 x.Entry.ReportingUnits, x.Entry.ExpectedUnits, x.Entry.Statuses, x.Entry.Children))
             .ToArray();
         var summary = entries.Where(e => e.Disaggregation.Count == 0).Aggregate(StatusCounts.Zero, (acc, e) => acc.Add(StatusCounts.Of(e.Status)));
-        return TypedResults.Ok(new RollupResponse(ApiMapping.Ref(unit), view.Year, view.UpdatedAt, Notice(configuration, unit, data), summary, entries));
+        return TypedResults.Ok(new RollupResponse(ApiMapping.Ref(unit), view.Year, view.UpdatedAt, Notice(configuration, unit, data), summary, entries, view.Approval));
     }
 
     private static Task<RollupView> RollupOf(IGrainFactory grains, OrgUnit unit, int year, bool children) => unit.Level switch

@@ -16,7 +16,8 @@ public sealed record RollupIndicatorResponse(
     IReadOnlyDictionary<string, string> Disaggregation, decimal? Value, decimal? Numerator, decimal? Denominator,
     TargetView? Target, TargetStatus Status, int ReportingUnits, int ExpectedUnits, StatusCounts StatusCounts, ChildContribution[]? Children);
 
-public sealed record RollupResponse(OrgUnitRef OrgUnit, int Year, DateTimeOffset? UpdatedAt, string? Notice, StatusCounts Summary, RollupIndicatorResponse[] Indicators);
+/// <param name="Approval">How many of the unit's county datasets of the year are open, submitted, approved by the city or by the province.</param>
+public sealed record RollupResponse(OrgUnitRef OrgUnit, int Year, DateTimeOffset? UpdatedAt, string? Notice, StatusCounts Summary, RollupIndicatorResponse[] Indicators, ApprovalTally? Approval);
 
 public sealed record SeriesResponse(OrgUnitRef OrgUnit, IndicatorResponse Indicator, string? Notice, int? LatestYear, decimal? LatestValue, TargetStatus CurrentStatus,
     EvaluationView? Evaluation, SeriesDisaggregationResponse[] Series);

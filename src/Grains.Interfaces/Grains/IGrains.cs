@@ -21,6 +21,21 @@ public interface ICountyGrain : IGrainWithStringKey
 
     [ReadOnly]
     Task<AreaSummary[]> GetAreaSummaryAsync(int year);
+
+    /// <summary>The county's stored early warnings (refreshing the deadline-based ones first).</summary>
+    Task<WarningRecord[]> GetWarningsAsync(WarningFilter filter);
+
+    /// <summary>Completeness and timeliness of the county's reporting in a year: all departments, then each department.</summary>
+    Task<CompletenessView[]> GetCompletenessAsync(int year);
+
+    /// <summary>Every target-bearing indicator of the county rated as of a year.</summary>
+    Task<IndicatorEvaluation[]> GetEvaluationAsync(int year);
+
+    [ReadOnly]
+    Task<DatasetApprovalView> GetDatasetAsync(int year);
+
+    /// <summary>Submits, approves, returns or un-approves the county's dataset of a year; every transition is recorded.</summary>
+    Task<ApprovalOutcome> TransitionDatasetAsync(int year, ApprovalCommand command);
 }
 
 /// <summary>One indicator at one county. Key: <c>cn-511725/maternal-mortality-rate</c>.</summary>
@@ -35,6 +50,14 @@ public interface IIndicatorGrain : IGrainWithStringKey
 
     [ReadOnly]
     Task<IndicatorSeriesView> GetSeriesAsync();
+
+    /// <summary>The warnings the indicator's figures give rise to now (every year, every kind but missing reports).</summary>
+    [ReadOnly]
+    Task<DetectedWarning[]> GetWarningsAsync();
+
+    /// <summary>The total series rated as of <paramref name="year"/>.</summary>
+    [ReadOnly]
+    Task<IndicatorEvaluation> GetEvaluationAsync(int year);
 }
 
 /// <summary>
@@ -46,13 +69,17 @@ public sealed record IndicatorApplyResult(
     [property: Id(0)] RowOutcome[] Outcomes,
     [property: Id(1)] RollupCell[] Cells,
     [property: Id(2)] StoredValue?[] Previous,
-    [property: Id(3)] bool[] FromThisBatch);
+    [property: Id(3)] bool[] FromThisBatch,
+    [property: Id(4)] DetectedWarning[] Warnings);
 
 /// <summary>One department of one county. Key: <c>cn-511725/health</c>.</summary>
 [Alias("plans.IDepartmentGrain")]
 public interface IDepartmentGrain : IGrainWithStringKey
 {
     Task RecordAsync(DepartmentReport[] reports);
+
+    /// <summary>Records the department's progress report on one measure for one year (replacing an earlier one).</summary>
+    Task RecordMeasureAsync(MeasureReport report);
 
     [ReadOnly]
     Task<DepartmentView> GetAsync();
@@ -76,6 +103,14 @@ public interface IRollupGrain : IGrainWithStringKey
 
     [ReadOnly]
     Task<RollupView> GetRollupAsync(int year, bool includeChildren);
+
+    /// <summary>Target-bearing indicators of the subtree's aggregate rated as of a year.</summary>
+    [ReadOnly]
+    Task<IndicatorEvaluation[]> GetEvaluationAsync(int year);
+
+    /// <summary>Warnings on the aggregate's own series (projected misses, fluctuations), derived live from its cells.</summary>
+    [ReadOnly]
+    Task<DetectedWarning[]> GetAggregateWarningsAsync();
 
     [ReadOnly]
     Task<IndicatorSeriesView> GetSeriesAsync(string indicator);

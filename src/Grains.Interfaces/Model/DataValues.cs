@@ -39,7 +39,8 @@ public sealed record ImportSummary(
     [property: Id(2)] int Imported,
     [property: Id(3)] int Updated,
     [property: Id(4)] int Unchanged,
-    [property: Id(5)] RowError[] Errors)
+    [property: Id(5)] RowError[] Errors,
+    [property: Id(6)] bool Locked = false)
 {
     public bool Accepted => Errors.Length == 0;
 }

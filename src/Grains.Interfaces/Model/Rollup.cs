@@ -74,7 +74,8 @@ public sealed record RollupView(
     [property: Id(0)] string OrgUnit,
     [property: Id(1)] int Year,
     [property: Id(2)] DateTimeOffset? UpdatedAt,
-    [property: Id(3)] RollupEntry[] Entries);
+    [property: Id(3)] RollupEntry[] Entries,
+    [property: Id(4)] ApprovalTally? Approval = null);
 
 /// <summary>A cell where the incrementally maintained roll-up differs from a recomputation.</summary>
 [GenerateSerializer, Immutable, Alias("plans.ConsistencyDifference")]

@@ -66,7 +66,8 @@ public sealed record DepartmentReport(
     [property: Id(0)] string Indicator,
     [property: Id(1)] int Year,
     [property: Id(2)] int Values,
-    [property: Id(3)] DateTimeOffset LastReportedAt);
+    [property: Id(3)] DateTimeOffset LastReportedAt,
+    [property: Id(4)] DateTimeOffset? FirstReportedAt = null);
 
 /// <summary>A department of a county: the indicators it is responsible for and what it has reported.</summary>
 [GenerateSerializer, Immutable, Alias("plans.DepartmentView")]
@@ -74,4 +75,5 @@ public sealed record DepartmentView(
     [property: Id(0)] string County,
     [property: Id(1)] string Department,
     [property: Id(2)] string[] ResponsibleFor,
-    [property: Id(3)] DepartmentReport[] Reported);
+    [property: Id(3)] DepartmentReport[] Reported,
+    [property: Id(4)] MeasureReport[]? Measures = null);

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
+using OrleansPlans.Domain.Evaluation;
 
 namespace OrleansPlans.Counties;
 
@@ -17,6 +19,27 @@ public sealed class CountyState
     [Id(2)] public HashSet<string> Indicators { get; set; } = new(StringComparer.Ordinal);
 
     [Id(3)] public DateTimeOffset? LastPushAt { get; set; }
+
+    /// <summary>
+    /// The early-warning register: active warnings keyed by <see cref="WarningRecord.Key"/>, cleared ones by key and the
+    /// time they were raised (a warning raised again after clearing is a new record; the old one stays as history).
+    /// </summary>
+    [Id(4)] public Dictionary<string, WarningRecord> Warnings { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The annual datasets' approval state and history, by year.</summary>
+    [Id(5)] public Dictionary<int, DatasetRecord> Datasets { get; set; } = [];
+
+    /// <summary>Departments that have reported figures here (they hold the per-cell reporting times).</summary>
+    [Id(6)] public HashSet<string> Departments { get; set; } = new(StringComparer.Ordinal);
+}
+
+[GenerateSerializer, Alias("plans.DatasetRecord")]
+public sealed class DatasetRecord
+{
+    /// <summary>open, submitted, approvedByCity or approvedByProvince.</summary>
+    [Id(0)] public string State { get; set; } = "open";
+
+    [Id(1)] public List<ApprovalEvent> History { get; set; } = [];
 }
 
 [GenerateSerializer, Alias("plans.PendingBatch")]
@@ -30,12 +53,13 @@ public sealed record PendingBatch(
 /// A county-level unit. Validates a batch as a whole, records it (the durability point of a push), applies it to
 /// its indicator and department grains, then hands the changed cells to its city, which hands its own to the province.
 /// </summary>
-public sealed class CountyGrain(
+public sealed partial class CountyGrain(
     [PersistentState(StorageNames.CountyState, StorageNames.Plans)] IPersistentState<CountyState> state,
     PlanData data,
     TimeProvider time,
     IDataValueLedger ledger,
-    ILogger<CountyGrain> logger) : Grain, ICountyGrain
+    IOptions<MonitoringOptions> monitoring,
+    ILogger<CountyGrain> logger) : Grain, ICountyGrain, IRemindable
 {
     private string _code = "";
     private OrgUnit _unit = null!;
@@ -50,9 +74,14 @@ public sealed class CountyGrain(
             // The previous activation may have died between recording the batch and applying it everywhere.
             // Applying is idempotent, so finish it; tell the city afterwards (not from here: the city may be
             // activating and asking us for our contribution, which would wait for this activation).
-            await ApplyToGrainsAsync(pending);
+            var (_, _, warnings) = await ApplyToGrainsAsync(pending);
+            if (UpdateWarnings(warnings, time.GetUtcNow()))
+            {
+                await state.WriteStateAsync();
+            }
             this.RegisterGrainTimer(AnnounceToParentAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
+        await EnsureDeadlineReminderAsync();
     }
 
     public async Task<ImportSummary> PushAsync(DataValueBatch batch)
@@ -65,6 +94,11 @@ public sealed class CountyGrain(
             return new ImportSummary(batch.BatchId, batch.DryRun, 0, 0, 0, [.. errors]);
         }
         var rows = batch.Rows.Select(Normalize).ToArray();
+        if (LockedRows(rows) is { Count: > 0 } locked)
+        {
+            PlansMetrics.Pushes.Add(1, new KeyValuePair<string, object?>("result", "locked"));
+            return new ImportSummary(batch.BatchId, batch.DryRun, 0, 0, 0, [.. locked], Locked: true);
+        }
         if (batch.DryRun)
         {
             var preview = await PreviewAsync(rows);
@@ -82,9 +116,13 @@ public sealed class CountyGrain(
             await state.WriteStateAsync();
             var recorded = time.GetTimestamp();
 
-            var (outcomes, cells) = await ApplyToGrainsAsync(state.State.Pending);
+            var (outcomes, cells, warnings) = await ApplyToGrainsAsync(state.State.Pending);
             await ParentGrain().ApplyChildCellsAsync(_code, Version, cells);
             PlansMetrics.RollupLag.Record(time.GetElapsedTime(recorded).TotalMilliseconds);
+            if (UpdateWarnings(warnings, now))
+            {
+                await state.WriteStateAsync();
+            }
             var summary = Summary(batch, outcomes);
             PlansMetrics.Pushes.Add(1, new KeyValuePair<string, object?>("result", "accepted"));
             PlansMetrics.Values.Add(summary.Imported, new KeyValuePair<string, object?>("outcome", "imported"));
@@ -109,7 +147,7 @@ public sealed class CountyGrain(
     {
         var version = _inFlight ? ContributionVersion.InFlight : Version;
         var cells = await Task.WhenAll(state.State.Indicators.Select(i => IndicatorGrain(i).GetCellsAsync()));
-        return new ContributionSnapshot(_code, version, [.. cells.SelectMany(c => c)]);
+        return new ContributionSnapshot(_code, version, [.. cells.SelectMany(c => c), .. ApprovalContribution()]);
     }
 
     public Task<ContributionVersion> GetVersionAsync() => Task.FromResult(_inFlight ? ContributionVersion.InFlight : Version);
@@ -126,7 +164,8 @@ public sealed class CountyGrain(
             entries.Add(new RollupEntry(indicator.Code, cell.Key.Disaggregation, Aggregation.ValueOf(indicator, num, den),
                 indicator.Kind == IndicatorKind.Count ? null : num, den, target, StatusOf(cell.Statuses), 1, 1, cell.Statuses, null));
         }
-        return new RollupView(_code, year, state.State.LastPushAt, [.. Order(entries)]);
+        var dataset = state.State.Datasets.GetValueOrDefault(year)?.State ?? "open";
+        return new RollupView(_code, year, state.State.LastPushAt, [.. Order(entries)], ApprovalTally.Of(year, dataset));
     }
 
     public async Task<AreaSummary[]> GetAreaSummaryAsync(int year)
@@ -176,7 +215,7 @@ public sealed class CountyGrain(
             _ => point.Value == row.Value,
         };
 
-    private async Task<(RowOutcome[] Outcomes, RollupCell[] Cells)> ApplyToGrainsAsync(PendingBatch batch)
+    private async Task<(RowOutcome[] Outcomes, RollupCell[] Cells, Dictionary<string, DetectedWarning[]> Warnings)> ApplyToGrainsAsync(PendingBatch batch)
     {
         var outcomes = new RowOutcome[batch.Rows.Length];
         var groups = batch.Rows.Select((row, index) => (row, index)).GroupBy(x => x.row.Indicator, StringComparer.Ordinal).ToArray();
@@ -202,7 +241,13 @@ public sealed class CountyGrain(
             .Select(d => (Department: d.Key, Reports: d.GroupBy(r => (r.Indicator, r.Year))
                 .Select(g => new DepartmentReport(g.Key.Indicator, g.Key.Year, g.Count(), batch.ReportedAt)).ToArray()));
         await Task.WhenAll(reports.Select(r => GrainFactory.GetGrain<IDepartmentGrain>(GrainKeys.Department(_code, r.Department)).RecordAsync(r.Reports)));
-        return (outcomes, [.. results.SelectMany(r => r.Cells)]);
+        state.State.Departments.UnionWith(batch.Rows.Select(r => r.Department!));
+        var warnings = new Dictionary<string, DetectedWarning[]>(StringComparer.Ordinal);
+        for (var gi = 0; gi < groups.Length; gi++)
+        {
+            warnings[groups[gi].Key] = results[gi].Warnings;
+        }
+        return (outcomes, [.. results.SelectMany(r => r.Cells)], warnings);
     }
 
     private async Task AnnounceToParentAsync(CancellationToken cancellationToken)

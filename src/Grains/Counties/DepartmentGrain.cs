@@ -8,6 +8,9 @@ public sealed class DepartmentState
 {
     /// <summary>What was reported, keyed by "indicator|year".</summary>
     [Id(0)] public Dictionary<string, DepartmentReport> Reports { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Progress reports on the plans' measures this department leads, keyed by "plan|area|measure|year".</summary>
+    [Id(1)] public Dictionary<string, MeasureReport> Measures { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One department of one county: the indicators it is responsible for and what it has reported each year.</summary>
@@ -21,9 +24,12 @@ public sealed class DepartmentGrain(
         foreach (var r in reports)
         {
             var key = $"{r.Indicator}|{r.Year}";
-            if (!state.State.Reports.TryGetValue(key, out var existing) || existing != r)
+            var existing = state.State.Reports.GetValueOrDefault(key);
+            // Timeliness is judged by the first report: a later correction never makes an on-time report late.
+            var report = r with { FirstReportedAt = existing?.FirstReportedAt ?? existing?.LastReportedAt ?? r.FirstReportedAt ?? r.LastReportedAt };
+            if (existing != report)
             {
-                state.State.Reports[key] = r;
+                state.State.Reports[key] = report;
                 changed = true;
             }
         }
@@ -31,6 +37,13 @@ public sealed class DepartmentGrain(
         {
             await state.WriteStateAsync();
         }
+    }
+
+    public async Task RecordMeasureAsync(MeasureReport report)
+    {
+        // The latest report for a measure and year stands; earlier ones are in the audit trail of the gateway.
+        state.State.Measures[report.Key] = report;
+        await state.WriteStateAsync();
     }
 
     public Task<DepartmentView> GetAsync()
@@ -41,6 +54,8 @@ public sealed class DepartmentGrain(
             .Union(state.State.Reports.Values.Select(r => r.Indicator), StringComparer.Ordinal)
             .ToArray();
         var reported = state.State.Reports.Values.OrderBy(r => r.Year).ThenBy(r => r.Indicator, StringComparer.Ordinal).ToArray();
-        return Task.FromResult(new DepartmentView(GrainKeys.CodeOf(key), department, responsible, reported));
+        var measures = state.State.Measures.Values.OrderBy(m => m.Year).ThenBy(m => m.Plan, StringComparer.Ordinal).ThenBy(m => m.Area, StringComparer.Ordinal)
+            .ThenBy(m => m.Measure).ToArray();
+        return Task.FromResult(new DepartmentView(GrainKeys.CodeOf(key), department, responsible, reported, measures));
     }
 }

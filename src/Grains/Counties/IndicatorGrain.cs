@@ -1,5 +1,6 @@
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
+using OrleansPlans.Domain.Evaluation;
 
 namespace OrleansPlans.Counties;
 
@@ -16,7 +17,8 @@ public sealed class IndicatorSeriesState
 /// </summary>
 public sealed class IndicatorGrain(
     [PersistentState(StorageNames.IndicatorSeriesState, StorageNames.Plans)] IPersistentState<IndicatorSeriesState> state,
-    PlanData data) : Grain, IIndicatorGrain
+    PlanData data,
+    Microsoft.Extensions.Options.IOptions<MonitoringOptions> monitoring) : Grain, IIndicatorGrain
 {
     private string _county = "";
     private IndicatorDefinition _indicator = null!;
@@ -77,7 +79,26 @@ public sealed class IndicatorGrain(
             }
         }
         var cells = keys.Select(k => Cell(k, after)).OfType<RollupCell>().ToArray();
-        return new IndicatorApplyResult(outcomes, cells, previous, fromThisBatch);
+        return new IndicatorApplyResult(outcomes, cells, previous, fromThisBatch, DetectWarnings());
+    }
+
+    public Task<DetectedWarning[]> GetWarningsAsync() => Task.FromResult(DetectWarnings());
+
+    public async Task<IndicatorEvaluation> GetEvaluationAsync(int year)
+    {
+        var view = await GetSeriesAsync();
+        return Evaluations.Of(_indicator, view, year, data.BaselineYear);
+    }
+
+    private DetectedWarning[] DetectWarnings()
+    {
+        var figures = state.State.Values.Select(kv =>
+        {
+            var (year, disaggregation) = ParseKey(kv.Key);
+            var v = kv.Value;
+            return new ReportedFigure(_county, _indicator, year, disaggregation, v.Numerator, v.Denominator, v.Value, _indicator.Department);
+        }).ToArray();
+        return [.. SeriesWarnings.Detect(_county, _indicator, figures, TargetsOf, data.BaselineYear, monitoring.Value.ToWarningOptions()).Select(SeriesWarnings.ToDetected)];
     }
 
     public Task<RollupCell[]> GetCellsAsync()

@@ -25,6 +25,7 @@ public static class GrainServiceExtensions
         services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
         services.TryAddSingleton<IDataValueLedger, InMemoryDataValueLedger>();
         services.AddOptions<RollupOptions>().Bind(configuration.GetSection("OrleansPlans:Rollup"));
+        services.AddOptions<MonitoringOptions>().Bind(configuration.GetSection("OrleansPlans:Monitoring"));
         return services;
     }
 }

@@ -17,3 +17,35 @@ public sealed class RollupOptions
     /// <summary>How often a roll-up grain compares its children's versions and re-reads changed ones.</summary>
     public TimeSpan ReconcilePeriod { get; set; } = TimeSpan.FromSeconds(10);
 }
+
+/// <summary>Early-warning and reporting settings (section <c>OrleansPlans:Monitoring</c>).</summary>
+public sealed class MonitoringOptions
+{
+    /// <summary>The reporting deadline: month and day of the year after the reporting year, in China Standard Time.</summary>
+    public int DeadlineMonth { get; set; } = 3;
+
+    public int DeadlineDay { get; set; } = 31;
+
+    /// <summary>A year-over-year change whose |modified z-score| exceeds this is a fluctuation.</summary>
+    public double ModifiedZThreshold { get; set; } = 3.5;
+
+    /// <summary>A year-over-year change of more than this many percent is a fluctuation.</summary>
+    public double PercentChangeThreshold { get; set; } = 30.0;
+
+    /// <summary>A z-score outlier counts only when the change is at least this many percent (materiality).</summary>
+    public double MinPercentChangeForZScore { get; set; } = 5.0;
+
+    /// <summary>How often each county re-checks its missing reports against the deadline (a reminder; at least a minute).</summary>
+    public TimeSpan DeadlineCheckPeriod { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>Cleared warnings kept per county (oldest dropped first).</summary>
+    public int ClearedWarningsKept { get; set; } = 2000;
+
+    public Domain.Evaluation.WarningOptions ToWarningOptions() => new()
+    {
+        ModifiedZThreshold = ModifiedZThreshold,
+        PercentChangeThreshold = PercentChangeThreshold,
+        MinPercentChangeForZScore = MinPercentChangeForZScore,
+        Deadline = new Domain.Evaluation.ReportingDeadline(DeadlineMonth, DeadlineDay),
+    };
+}

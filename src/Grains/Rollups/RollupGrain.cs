@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OrleansPlans.Contracts;
 using OrleansPlans.Counties;
 using OrleansPlans.Domain;
+using OrleansPlans.Domain.Evaluation;
 
 namespace OrleansPlans.Rollups;
 
@@ -14,7 +15,8 @@ namespace OrleansPlans.Rollups;
 /// Derived state only: on activation the grain re-reads its children, and a periodic reconciliation re-reads any
 /// child whose version differs from the last one applied, so a lost message or a crashed silo heals by itself.
 /// </remarks>
-public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, ILogger logger) : Grain, IRollupGrain
+public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, IOptions<MonitoringOptions> monitoring, ILogger logger)
+    : Grain, IRollupGrain
 {
     private readonly Dictionary<string, ChildState> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<CellKey, RollupCell> _totals = [];
@@ -109,7 +111,7 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
     {
         var entries = new List<RollupEntry>();
         var order = data.IndicatorOrder;
-        foreach (var total in _totals.Values.Where(c => c.Key.Year == year)
+        foreach (var total in _totals.Values.Where(c => c.Key.Year == year && !ApprovalCells.Is(c.Key))
                      .OrderBy(c => order.GetValueOrDefault(c.Key.Indicator, int.MaxValue)).ThenBy(c => c.Key.Disaggregation, StringComparer.Ordinal))
         {
             var indicator = data.Indicators[total.Key.Indicator];
@@ -124,7 +126,37 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
                 indicator.Kind == IndicatorKind.Count ? null : total.Numerator, total.Denominator,
                 TargetEvaluation.ApplicableTarget(targets, year), status, total.ReportingUnits, _leafCount, total.Statuses, children));
         }
-        return new RollupView(Code, year, _updatedAt, [.. entries]);
+        return new RollupView(Code, year, _updatedAt, [.. entries], ApprovalCells.Tally(year, _leafCount, k => _totals.GetValueOrDefault(k)));
+    }
+
+    public async Task<IndicatorEvaluation[]> GetEvaluationAsync(int year)
+    {
+        var indicators = _totals.Keys.Where(k => !ApprovalCells.Is(k) && k.Disaggregation == Disaggregation.Total).Select(k => k.Indicator)
+            .Distinct(StringComparer.Ordinal)
+            .Where(i => data.Indicators[i].IsNumeric && data.TargetsFor(Code, i, Disaggregation.Total).Length > 0)
+            .OrderBy(i => data.IndicatorOrder.GetValueOrDefault(i, int.MaxValue))
+            .ToArray();
+        var result = new List<IndicatorEvaluation>(indicators.Length);
+        foreach (var indicator in indicators)
+        {
+            result.Add(Evaluations.Of(data.Indicators[indicator], await GetSeriesAsync(indicator), year, data.BaselineYear));
+        }
+        return [.. result];
+    }
+
+    public Task<DetectedWarning[]> GetAggregateWarningsAsync()
+    {
+        var warnings = new List<DetectedWarning>();
+        foreach (var group in _totals.Values.Where(c => !ApprovalCells.Is(c.Key)).GroupBy(c => c.Key.Indicator, StringComparer.Ordinal))
+        {
+            var indicator = data.Indicators[group.Key];
+            var figures = group.Select(c => SeriesWarnings.FromParts(Code, indicator, c.Key, c.Numerator, c.Denominator)).ToArray();
+            warnings.AddRange(SeriesWarnings.Detect(Code, indicator, figures, d => data.TargetsFor(Code, indicator.Code, d), data.BaselineYear, monitoring.Value.ToWarningOptions())
+                // Sub-group sums of an aggregate are sums of the counties' and break only where a county's do.
+                .Where(w => w.Kind != WarningKind.ValidationRule)
+                .Select(SeriesWarnings.ToDetected));
+        }
+        return Task.FromResult(warnings.ToArray());
     }
 
     public Task<IndicatorSeriesView> GetSeriesAsync(string indicatorCode)
@@ -351,8 +383,8 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
 }
 
 /// <summary>A prefecture-level city: the roll-up of its county-level units.</summary>
-public sealed class CityGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, ILogger<CityGrain> logger)
-    : RollupGrain(data, time, options, logger), ICityGrain
+public sealed class CityGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, IOptions<MonitoringOptions> monitoring, ILogger<CityGrain> logger)
+    : RollupGrain(data, time, options, monitoring, logger), ICityGrain
 {
     protected override Task<ContributionSnapshot> GetChildSnapshotAsync(string child) =>
         GrainFactory.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(child)).GetContributionAsync();
@@ -365,8 +397,8 @@ public sealed class CityGrain(PlanData data, TimeProvider time, IOptions<RollupO
 }
 
 /// <summary>A province: the roll-up of its prefecture-level cities.</summary>
-public sealed class ProvinceGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, ILogger<ProvinceGrain> logger)
-    : RollupGrain(data, time, options, logger), IProvinceGrain
+public sealed class ProvinceGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, IOptions<MonitoringOptions> monitoring, ILogger<ProvinceGrain> logger)
+    : RollupGrain(data, time, options, monitoring, logger), IProvinceGrain
 {
     protected override Task<ContributionSnapshot> GetChildSnapshotAsync(string child) =>
         GrainFactory.GetGrain<ICityGrain>(GrainKeys.OrgUnit(child)).GetContributionAsync();

@@ -8,7 +8,7 @@ using OrleansPlans.Domain.Synthetic;
 namespace OrleansPlans.Silo.Hosting;
 
 /// <summary>
-/// Loads the synthetic demo province (default 四川省 510000, years 2020–2024) through the same grain calls a county
+/// Loads the synthetic demo province (default 四川省 510000, years 2020–2025) through the same grain calls a county
 /// system's push makes, then marks the host ready. Enabled by Demo:Enabled (on by default in embedded mode).
 /// </summary>
 public sealed class DemoProvinceLoader(
@@ -32,7 +32,7 @@ public sealed class DemoProvinceLoader(
         }
         var province = configuration["Demo:Province"] ?? "510000";
         var firstYear = configuration.GetValue("Demo:FirstYear", 2020);
-        var lastYear = configuration.GetValue("Demo:LastYear", 2024);
+        var lastYear = configuration.GetValue("Demo:LastYear", 2025);
         var generator = new SyntheticFigures(data, configuration.GetValue("Demo:Seed", 20_211));
         var counties = data.LeavesOf(province).ToArray();
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -3,18 +3,23 @@ using OrleansPlans.Contracts;
 
 namespace OrleansPlans.Domain.Evaluation;
 
-/// <summary>Rates and projects an org unit's total series in its latest year with data, for the series views.</summary>
+/// <summary>Rates and projects an org unit's total series in an evaluation year (default: its latest year with data).</summary>
 public static class SeriesEvaluation
 {
     /// <param name="parts">Additive parts per year (Σ numerator, Σ denominator) of the total series.</param>
+    /// <param name="evaluationYear">Rate as of this year: only figures up to it count. Null: the latest year with data.</param>
     public static EvaluationView? Evaluate(IndicatorDefinition indicator, IReadOnlyDictionary<int, (decimal Numerator, decimal? Denominator)> parts,
-        IReadOnlyList<TargetView> targets, int baselineYear)
+        IReadOnlyList<TargetView> targets, int baselineYear, int? evaluationYear = null)
     {
+        if (evaluationYear is { } cutoff)
+        {
+            parts = parts.Where(p => p.Key <= cutoff).ToDictionary(p => p.Key, p => p.Value);
+        }
         if (parts.Count == 0)
         {
             return null;
         }
-        var year = parts.Keys.Max();
+        var year = evaluationYear ?? parts.Keys.Max();
         var values = parts.ToDictionary(p => p.Key, p => Aggregation.ValueOf(indicator, p.Value.Numerator, p.Value.Denominator));
         // Rates and percentages rate on counts, so small numbers (0 maternal deaths) are pooled over three years.
         var rating = indicator.Kind is IndicatorKind.Rate or IndicatorKind.Percentage

@@ -53,6 +53,12 @@ public sealed record WarningOptions
     /// </summary>
     public int MinChangesForZScore { get; init; } = 3;
 
+    /// <summary>
+    /// A modified z-score outlier is a fluctuation only when the change is also at least this many percent of the previous
+    /// figure (materiality): otherwise a near-linear series, whose MAD is almost 0, flags every small wobble.
+    /// </summary>
+    public double MinPercentChangeForZScore { get; init; } = 5.0;
+
     /// <summary>How far a total mean may differ from its sub-groups' weighted mean (in the indicator's unit): half a unit of one decimal place, the usual reporting precision.</summary>
     public decimal MeanTolerance { get; init; } = 0.05m;
 

@@ -120,7 +120,10 @@ public static class WarningDetector
             numbers["modifiedZ"] = z;
             numbers["medianChange"] = (double)median;
             numbers["mad"] = (double)spread;
-            if (Math.Abs(z) > options.ModifiedZThreshold)
+            // A smooth series has a tiny MAD, which makes any wobble an "outlier" (0.25 points on a 59% rate scored
+            // z = −8.7 on the demo data); an outlier is worth a warning only when the change is material as well.
+            var material = previous == 0m || Math.Abs((double)(change * 100m / Math.Abs(previous))) >= options.MinPercentChangeForZScore;
+            if (Math.Abs(z) > options.ModifiedZThreshold && material)
             {
                 reasons.Add($"modified z-score {z.ToString("0.##", Inv)} against {history.Count} yearly changes (limit {options.ModifiedZThreshold.ToString("0.##", Inv)})");
             }

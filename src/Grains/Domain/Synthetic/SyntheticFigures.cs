@@ -48,7 +48,15 @@ public sealed class SyntheticFigures(PlanData data, int seed = 20_211)
             }
             var shares = options.Select(_ => 0.5 + rng.NextDouble()).ToArray();
             var sum = shares.Sum();
-            decimal numLeft = total.Numerator ?? 0m, denLeft = total.Denominator ?? 0m, valueLeft = total.Value ?? 0m;
+            decimal valueLeft = total.Value ?? 0m, denLeft = total.Denominator ?? 0m;
+            if (indicator.Kind is IndicatorKind.Rate or IndicatorKind.Percentage)
+            {
+                foreach (var row in SplitRatio(indicator, total, year, category, options, shares, rng))
+                {
+                    yield return row;
+                }
+                continue;
+            }
             for (var i = 0; i < options.Count; i++)
             {
                 var last = i == options.Count - 1;
@@ -56,19 +64,6 @@ public sealed class SyntheticFigures(PlanData data, int seed = 20_211)
                 var disaggregation = Disaggregation.Key(new Dictionary<string, string> { [category] = options[i] });
                 switch (indicator.Kind)
                 {
-                    case IndicatorKind.Rate or IndicatorKind.Percentage:
-                        {
-                            var den = last ? denLeft : Math.Round(total.Denominator!.Value * share);
-                            var num = last ? numLeft : Math.Min(numLeft, Math.Min(den, Math.Round(total.Numerator!.Value * share * (decimal)(0.9 + 0.2 * rng.NextDouble()))));
-                            if (indicator.NumeratorWithinDenominator && num > den)
-                            {
-                                num = den;
-                            }
-                            numLeft -= num;
-                            denLeft -= den;
-                            yield return new DataValueRow(indicator.Code, year, disaggregation, num, den, null, null);
-                            break;
-                        }
                     case IndicatorKind.Count:
                         {
                             var value = last ? valueLeft : Math.Min(valueLeft, Math.Round(total.Value!.Value * share));
@@ -86,6 +81,43 @@ public sealed class SyntheticFigures(PlanData data, int seed = 20_211)
                         }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Splits a rate's total into sub-groups whose numerators and denominators add up to the total exactly (the
+    /// validation rules check that), keeping each numerator within its denominator where the indicator requires it.
+    /// </summary>
+    private static IEnumerable<DataValueRow> SplitRatio(IndicatorDefinition indicator, DataValueRow total, int year, string category, IReadOnlyList<string> options, double[] shares, Random rng)
+    {
+        var sum = shares.Sum();
+        var dens = new decimal[options.Count];
+        var nums = new decimal[options.Count];
+        decimal denLeft = total.Denominator!.Value, numLeft = total.Numerator!.Value;
+        for (var i = 0; i < options.Count; i++)
+        {
+            var last = i == options.Count - 1;
+            dens[i] = last ? denLeft : Math.Round(total.Denominator.Value * (decimal)(shares[i] / sum));
+            denLeft -= dens[i];
+            nums[i] = last ? numLeft : Math.Min(numLeft, Math.Round(total.Numerator.Value * (decimal)(shares[i] / sum) * (decimal)(0.9 + 0.2 * rng.NextDouble())));
+            if (indicator.NumeratorWithinDenominator)
+            {
+                nums[i] = Math.Min(nums[i], dens[i]);
+            }
+            numLeft -= nums[i];
+        }
+        // What the last group could not take (its numerator capped by its denominator) goes to groups with room.
+        for (var i = 0; numLeft > 0 && i < options.Count; i++)
+        {
+            var room = indicator.NumeratorWithinDenominator ? dens[i] - nums[i] : numLeft;
+            var moved = Math.Min(room, numLeft);
+            nums[i] += moved;
+            numLeft -= moved;
+        }
+        for (var i = 0; i < options.Count; i++)
+        {
+            var disaggregation = Disaggregation.Key(new Dictionary<string, string> { [category] = options[i] });
+            yield return new DataValueRow(indicator.Code, year, disaggregation, nums[i], dens[i], null, null);
         }
     }
 
@@ -172,6 +204,14 @@ public sealed class SyntheticFigures(PlanData data, int seed = 20_211)
             {
                 h = (h ^ ch) * 16777619u;
             }
+            // Finalise (MurmurHash3's fmix32): without it, seeds for consecutive years differ in a few low bits only,
+            // and System.Random's first draws from such seeds move almost linearly — the "noise" became a smooth trend
+            // with a jump wherever the year's last digit flipped more bits (2024 → 2025), which the fluctuation rule caught.
+            h ^= h >> 16;
+            h *= 0x85ebca6bu;
+            h ^= h >> 13;
+            h *= 0xc2b2ae35u;
+            h ^= h >> 16;
             return (int)(h & 0x7fffffff);
         }
     }

@@ -1,0 +1,238 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using OrleansPlans.Contracts;
+using OrleansPlans.Domain;
+using Orleans.Runtime;
+using OrleansPlans.Domain.Evaluation;
+
+namespace OrleansPlans.Counties;
+
+/// <summary>
+/// The county's monitoring duties: its early-warning register (raised and cleared by re-running detection after every
+/// change and on a deadline reminder), reporting completeness, ratings, and the approval of its annual datasets.
+/// </summary>
+public sealed partial class CountyGrain
+{
+    private const string DeadlineReminder = "deadline-check";
+    private const string MissingKind = "missingAfterDeadline";
+    private IndicatorDefinition[]? _expected;
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == DeadlineReminder && await RefreshMissingAsync())
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task<WarningRecord[]> GetWarningsAsync(WarningFilter filter)
+    {
+        if (await RefreshMissingAsync())
+        {
+            await state.WriteStateAsync();
+        }
+        return [.. state.State.Warnings.Values
+            .Where(w => filter.State switch { "cleared" => !w.Active, "all" => true, _ => w.Active })
+            .Where(w => filter.Kind is null || w.Kind == filter.Kind)
+            .Where(w => filter.Year is null || w.Year == filter.Year)
+            .Where(w => filter.Indicator is null || w.Indicator == filter.Indicator)
+            .Where(w => filter.Department is null || w.Department == filter.Department)
+            .Where(w => filter.Plan is null || (data.Indicators.TryGetValue(w.Indicator, out var i) && PlanAreas.PlanCode(i.Plan) == filter.Plan))
+            .Where(w => filter.Area is null || (data.Indicators.TryGetValue(w.Indicator, out var i) && i.Area == filter.Area))
+            .OrderByDescending(w => w.ClearedAt ?? w.RaisedAt).ThenBy(w => w.Key, StringComparer.Ordinal)];
+    }
+
+    public async Task<CompletenessView[]> GetCompletenessAsync(int year)
+    {
+        var now = time.GetUtcNow();
+        var expected = ExpectedCells(year).ToArray();
+        var reports = await ReportsAsync();
+        var report = Completeness.Compute(expected, reports, _ => null, now, monitoring.Value.ToWarningOptions().Deadline);
+        CompletenessView View(string? department)
+        {
+            var c = report.Of(_code, year, department);
+            return new CompletenessView(_code, year, department, c.Expected, c.Reported, c.OnTime, c.Late, c.Missing, c.Pending);
+        }
+        var departments = expected.Select(e => e.Department).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        return [View(null), .. departments.Select(View)];
+    }
+
+    public async Task<IndicatorEvaluation[]> GetEvaluationAsync(int year)
+    {
+        var indicators = ExpectedIndicators().Select(i => i.Code).Union(state.State.Indicators, StringComparer.Ordinal)
+            .Where(i => data.Indicators[i].IsNumeric && data.TargetsFor(_code, i, Disaggregation.Total).Length > 0)
+            .OrderBy(i => data.IndicatorOrder.GetValueOrDefault(i, int.MaxValue));
+        return await Task.WhenAll(indicators.Select(i => IndicatorGrain(i).GetEvaluationAsync(year)));
+    }
+
+    public Task<DatasetApprovalView> GetDatasetAsync(int year) => Task.FromResult(DatasetView(year));
+
+    public async Task<ApprovalOutcome> TransitionDatasetAsync(int year, ApprovalCommand command)
+    {
+        if (!Enum.TryParse<ApprovalAction>(command.Action, ignoreCase: true, out var action) || !Enum.TryParse<ApprovalRole>(command.Role, ignoreCase: true, out var role))
+        {
+            return new ApprovalOutcome(DatasetView(year), "badRequest", $"unknown action '{command.Action}' or role '{command.Role}'");
+        }
+        var record = state.State.Datasets.GetValueOrDefault(year) ?? new DatasetRecord();
+        var current = Enum.Parse<ApprovalState>(record.State, ignoreCase: true);
+        var now = time.GetUtcNow();
+        var result = DatasetApproval.Transition(current, action, role,
+            new ApprovalContext(command.Actor, now, command.Comment, command.AllCitiesApproved, command.ReturnToCounty));
+        if (!result.Allowed)
+        {
+            return new ApprovalOutcome(DatasetView(year), Camel(result.Error!.Value), result.Message);
+        }
+        var audit = result.Audit!;
+        var previous = record.State;
+        record.State = Camel(result.State);
+        record.History.Add(new ApprovalEvent(Camel(audit.From), Camel(audit.To), Camel(audit.Action), Camel(audit.Role), audit.Actor, audit.At, audit.Comment));
+        state.State.Datasets[year] = record;
+        // A version step like a data change, so the city takes the new tally through the same checked path.
+        state.State.Sequence++;
+        await state.WriteStateAsync();
+        var cells = new List<RollupCell>();
+        if (ApprovalCells.SentStates.Contains(previous))
+        {
+            cells.Add(ApprovalCells.Cell(year, previous, 0));
+        }
+        if (ApprovalCells.SentStates.Contains(record.State))
+        {
+            cells.Add(ApprovalCells.Cell(year, record.State, 1));
+        }
+        await ParentGrain().ApplyChildCellsAsync(_code, Version, [.. cells]);
+        return new ApprovalOutcome(DatasetView(year), null, null);
+    }
+
+    private DatasetApprovalView DatasetView(int year)
+    {
+        var record = state.State.Datasets.GetValueOrDefault(year);
+        var current = record?.State ?? "open";
+        return new DatasetApprovalView(_code, year, current, current is "approvedByCity" or "approvedByProvince", [.. record?.History ?? []]);
+    }
+
+    private IEnumerable<RollupCell> ApprovalContribution() =>
+        state.State.Datasets.Where(d => ApprovalCells.SentStates.Contains(d.Value.State)).Select(d => ApprovalCells.Cell(d.Key, d.Value.State, 1));
+
+    /// <summary>Rows for a year whose dataset is approved (locked): each named, so the county knows what to un-approve.</summary>
+    private List<RowError> LockedRows(DataValueRow[] rows)
+    {
+        var errors = new List<RowError>();
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (state.State.Datasets.TryGetValue(rows[i].Year, out var d) && d.State is "approvedByCity" or "approvedByProvince")
+            {
+                errors.Add(new RowError(i, "year", $"the {rows[i].Year} dataset of {_code} is {d.State} and locked; it must be un-approved before figures change"));
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>
+    /// Replaces the non-deadline warnings of each indicator with what its grain detects now: new ones are raised, ones no
+    /// longer detected clear, continuing ones keep their raise time. Returns whether the register changed.
+    /// </summary>
+    private bool UpdateWarnings(IReadOnlyDictionary<string, DetectedWarning[]> detectedByIndicator, DateTimeOffset now)
+    {
+        var changed = false;
+        var activeByIndicator = state.State.Warnings.Values.Where(w => w.Active && w.Kind != MissingKind).ToLookup(w => w.Indicator, StringComparer.Ordinal);
+        foreach (var (indicator, detected) in detectedByIndicator)
+        {
+            var current = detected.ToDictionary(d => d.Key, StringComparer.Ordinal);
+            changed |= Reconcile([.. activeByIndicator[indicator]], current, now);
+        }
+        return changed;
+    }
+
+    /// <summary>Re-runs the missing-report rule for every year whose deadline has passed.</summary>
+    private async Task<bool> RefreshMissingAsync()
+    {
+        var now = time.GetUtcNow();
+        var deadline = monitoring.Value.ToWarningOptions().Deadline;
+        var years = Enumerable.Range(data.BaselineYear, Math.Max(0, now.Year - data.BaselineYear + 1)).Where(y => deadline.HasPassed(y, now)).ToArray();
+        var active = state.State.Warnings.Values.Where(w => w.Active && w.Kind == MissingKind).ToList();
+        if (years.Length == 0 && active.Count == 0)
+        {
+            return false;
+        }
+        var reports = await ReportsAsync();
+        var detected = years.SelectMany(y => WarningDetector.MissingReports(ExpectedCells(y), reports, y, now, deadline))
+            .Select(SeriesWarnings.ToDetected)
+            .ToDictionary(d => d.Key, StringComparer.Ordinal);
+        return Reconcile(active, detected, now);
+    }
+
+    private bool Reconcile(List<WarningRecord> active, Dictionary<string, DetectedWarning> current, DateTimeOffset now)
+    {
+        var changed = false;
+        foreach (var w in active.Where(w => !current.ContainsKey(w.Key)))
+        {
+            state.State.Warnings.Remove(w.Key);
+            state.State.Warnings[$"{w.Key}@{w.RaisedAt.UtcTicks}"] = w with { ClearedAt = now };
+            changed = true;
+        }
+        foreach (var d in current.Values)
+        {
+            var existing = state.State.Warnings.GetValueOrDefault(d.Key);
+            if (existing is null)
+            {
+                state.State.Warnings[d.Key] = new WarningRecord(d.Kind, _code, d.Indicator, d.Year, d.Disaggregation, d.Rule, d.Department, d.Message, d.Numbers, now, null);
+                changed = true;
+            }
+            else if (existing.Message != d.Message || !existing.Numbers.OrderBy(n => n.Key).SequenceEqual(d.Numbers.OrderBy(n => n.Key)))
+            {
+                state.State.Warnings[d.Key] = existing with { Message = d.Message, Numbers = d.Numbers, Department = d.Department };
+                changed = true;
+            }
+        }
+        if (changed)
+        {
+            TrimHistory();
+        }
+        return changed;
+    }
+
+    private void TrimHistory()
+    {
+        var cleared = state.State.Warnings.Where(kv => kv.Value.ClearedAt is not null).ToList();
+        var excess = cleared.Count - monitoring.Value.ClearedWarningsKept;
+        if (excess <= 0)
+        {
+            return;
+        }
+        foreach (var kv in cleared.OrderBy(kv => kv.Value.ClearedAt).Take(excess))
+        {
+            state.State.Warnings.Remove(kv.Key);
+        }
+    }
+
+    /// <summary>The numeric indicators the county is expected to report: those with a target that applies to it.</summary>
+    private IndicatorDefinition[] ExpectedIndicators() =>
+        _expected ??= [.. data.IndicatorList.Where(i => i.IsNumeric && data.TargetsFor(_code, i.Code, Disaggregation.Total).Length > 0)];
+
+    /// <summary>Expected cells of a year: within the plan's reporting period, from the baseline year on.</summary>
+    private IEnumerable<ExpectedCell> ExpectedCells(int year) => ExpectedIndicators()
+        .Where(i => year >= data.BaselineYear && year <= data.ReportingPeriod(_code, i.Plan).End)
+        .Select(i => new ExpectedCell(_code, i.Code, year, i.Department));
+
+    private async Task<List<CellReport>> ReportsAsync()
+    {
+        var views = await Task.WhenAll(state.State.Departments.Select(d => GrainFactory.GetGrain<IDepartmentGrain>(GrainKeys.Department(_code, d)).GetAsync()));
+        return [.. views.SelectMany(v => v.Reported).Select(r => new CellReport(_code, r.Indicator, r.Year, r.FirstReportedAt ?? r.LastReportedAt))];
+    }
+
+    private async Task EnsureDeadlineReminderAsync()
+    {
+        var period = monitoring.Value.DeadlineCheckPeriod < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : monitoring.Value.DeadlineCheckPeriod;
+        try
+        {
+            // A reminder (not a timer): a deadline passes whether or not the county is active at the time.
+            await this.RegisterOrUpdateReminder(DeadlineReminder, period, period);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "County {County} could not register its deadline reminder; missing reports are checked when warnings are read", _code);
+        }
+    }
+
+    private static string Camel<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+}
