@@ -106,12 +106,13 @@ public static class ReportRenderer
         {
             var areaName = PlanAreas.Of(group.Key.Plan == "women" ? PlanKind.Women : PlanKind.Children).First(a => a.Code == group.Key.Area).NameZh;
             h.Append("<h3>").Append(group.Key.Plan == "women" ? "妇女" : "儿童").Append(" · ").Append(E(areaName)).Append("</h3>");
-            h.Append("<table><thead><tr><th scope=\"col\">指标</th><th scope=\"col\">").Append(r.Year).Append("年值</th><th scope=\"col\">目标</th><th scope=\"col\">状态</th>")
+            h.Append("<table><thead><tr><th scope=\"col\">指标</th><th scope=\"col\">").Append(r.Year).Append("年值（或最近年份）</th><th scope=\"col\">目标</th><th scope=\"col\">状态</th>")
                 .Append("<th scope=\"col\">进展评级</th><th scope=\"col\">预计目标年值</th><th scope=\"col\">趋势</th></tr></thead><tbody>");
             foreach (var i in group)
             {
                 var e = i.Evaluation;
                 h.Append("<tr><td>").Append(E(i.Indicator.NameZh)).Append("</td><td class=\"n\">").Append(Num(e.Value)).Append(' ').Append(E(i.Unit))
+                    .Append(e.ValueYear is { } vy && vy != r.Year ? $"（{vy}年）" : "")
                     .Append("</td><td>").Append(E(TargetText(e.Target))).Append("</td><td class=\"").Append(e.Status == TargetStatus.Met ? "met" : e.Status == TargetStatus.NotMet ? "notMet" : "")
                     .Append("\">").Append(StatusZh(e.Status)).Append("</td><td>").Append(E(RatingZh.GetValueOrDefault(e.Evaluation?.Rating ?? "insufficientData", "")))
                     .Append(e.Evaluation?.Pooled == true ? "（三年合并）" : "").Append("</td><td class=\"n\">")
@@ -194,24 +195,24 @@ public static class ReportRenderer
     {
         var c = new StringBuilder();
         c.Append("\uFEFF"); // Excel opens UTF-8 Chinese correctly only with a BOM
-        Line(c, "section", "org_unit", "indicator", "name", "plan", "area", "year", "value", "unit", "target", "target_year", "status", "rating", "projected_value", "detail");
+        Line(c, "section", "org_unit", "indicator", "name", "plan", "area", "year", "value_year", "value", "unit", "target", "target_year", "status", "rating", "projected_value", "detail");
         foreach (var i in r.Evaluation.Indicators)
         {
             var e = i.Evaluation;
-            Line(c, "indicator", r.Unit.Code, i.Indicator.Code, i.Indicator.NameZh, i.Plan, i.Area, r.Year.ToString(Inv), Num(e.Value), i.Unit, TargetText(e.Target),
+            Line(c, "indicator", r.Unit.Code, i.Indicator.Code, i.Indicator.NameZh, i.Plan, i.Area, r.Year.ToString(Inv), e.ValueYear?.ToString(Inv) ?? "", Num(e.Value), i.Unit, TargetText(e.Target),
                 e.Target?.Year.ToString(Inv) ?? "", e.Status.ToString(), e.Evaluation?.Rating ?? "insufficientData",
                 e.Evaluation?.ProjectedValue?.ToString("0.####", Inv) ?? "", e.Evaluation?.Reason ?? "");
         }
         foreach (var g in r.Evaluation.QualitativeGoals)
         {
-            Line(c, "qualitative_goal", r.Unit.Code, "", g.Text, g.Plan, g.Area, r.Year.ToString(Inv), "", "", "", "", "", g.Rating, "", g.Reason);
+            Line(c, "qualitative_goal", r.Unit.Code, "", g.Text, g.Plan, g.Area, r.Year.ToString(Inv), "", "", "", "", "", "", g.Rating, "", g.Reason);
         }
         foreach (var w in r.Warnings)
         {
-            Line(c, "warning", w.OrgUnit, w.Indicator, w.IndicatorNameZh, w.Plan, w.Area, w.Year.ToString(Inv), "", "", "", "", w.Kind, w.DepartmentNameZh ?? w.Department ?? "", "", w.Message);
+            Line(c, "warning", w.OrgUnit, w.Indicator, w.IndicatorNameZh, w.Plan, w.Area, w.Year.ToString(Inv), "", "", "", "", "", w.Kind, w.DepartmentNameZh ?? w.Department ?? "", "", w.Message);
         }
         void CompletenessLine(string who, CompletenessView v) =>
-            Line(c, "completeness", who, "", v.Department ?? "", "", "", v.Year.ToString(Inv), v.Reported.ToString(Inv), "reported", v.Expected.ToString(Inv), "",
+            Line(c, "completeness", who, "", v.Department ?? "", "", "", v.Year.ToString(Inv), "", v.Reported.ToString(Inv), "reported", v.Expected.ToString(Inv), "",
                 $"onTime={v.OnTime};late={v.Late};missing={v.Missing};pending={v.Pending}", "", "", v.ReportedPercent?.ToString("0.#", Inv) ?? "");
         CompletenessLine(r.Unit.Code, r.Completeness.Total);
         foreach (var d in r.Completeness.Departments)
@@ -224,7 +225,7 @@ public static class ReportRenderer
         }
         foreach (var m in r.Measures)
         {
-            Line(c, "measure", r.Unit.Code, m.Measure.ToString(Inv), m.Department, m.Plan, m.Area, m.Year.ToString(Inv), "", "", "", "", m.Status, "", "", m.Narrative);
+            Line(c, "measure", r.Unit.Code, m.Measure.ToString(Inv), m.Department, m.Plan, m.Area, m.Year.ToString(Inv), "", "", "", "", "", m.Status, "", "", m.Narrative);
         }
         return c.ToString();
     }

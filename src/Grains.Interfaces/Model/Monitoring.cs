@@ -21,9 +21,11 @@ public sealed record WarningRecord(
     [property: Id(9)] DateTimeOffset RaisedAt,
     [property: Id(10)] DateTimeOffset? ClearedAt)
 {
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool Active => ClearedAt is null;
 
     /// <summary>Identifies the warning across detection runs (the same condition on the same figure).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Key => $"{Kind}|{Indicator}|{Year}|{Disaggregation}|{Rule}";
 }
 
@@ -94,6 +96,7 @@ public sealed record MeasureReport(
 {
     public static readonly IReadOnlyList<string> Statuses = ["notStarted", "onTrack", "delayed", "completed"];
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Key => $"{Plan}|{Area}|{Measure}|{Year}";
 }
 
@@ -155,7 +158,10 @@ public sealed record ApprovalTally(
     };
 }
 
-/// <summary>The rating of one target of an org unit in one year (value, target, status, Statistics Canada rating, projection).</summary>
+/// <summary>
+/// The rating of one target of an org unit as of a year (Statistics Canada rating, UN projection), with the latest figure
+/// at or before that year (<see cref="ValueYear"/> says which: a 2030 evaluation made in 2026 shows the 2025 figure).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("plans.IndicatorEvaluation")]
 public sealed record IndicatorEvaluation(
     [property: Id(0)] string Indicator,
@@ -164,4 +170,5 @@ public sealed record IndicatorEvaluation(
     [property: Id(3)] TargetView? Target,
     [property: Id(4)] TargetStatus Status,
     [property: Id(5)] EvaluationView? Evaluation,
-    [property: Id(6)] SeriesPoint[] Trend);
+    [property: Id(6)] SeriesPoint[] Trend,
+    [property: Id(7)] int? ValueYear = null);

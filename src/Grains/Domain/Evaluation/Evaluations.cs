@@ -16,8 +16,8 @@ public static class Evaluations
                 ? (p.Value!.Value, (decimal?)null)
                 : (p.Numerator ?? p.Value!.Value, p.Denominator));
         var evaluation = parts.Count == 0 ? null : SeriesEvaluation.Evaluate(indicator, parts, targets, baselineYear, year);
-        var point = points.LastOrDefault(p => p.Year == year);
+        var point = points.LastOrDefault(p => p.Value is not null);
         return new IndicatorEvaluation(indicator.Code, year, point?.Value, TargetEvaluation.ApplicableTarget(targets, year),
-            point?.Status ?? TargetStatus.NoData, evaluation, points);
+            point?.Status ?? TargetStatus.NoData, evaluation, points, point?.Year);
     }
 }

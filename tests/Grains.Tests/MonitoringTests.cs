@@ -1,0 +1,121 @@
+using OrleansPlans.Contracts;
+
+namespace OrleansPlans.Grains.Tests;
+
+/// <summary>
+/// Early warnings raised and cleared through pushes, completeness, and the approval chain with its lock, on the two-silo
+/// cluster. Each test uses its own province (甘肃 620000, 青海 630000) so they never see each other's figures.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class MonitoringTests(ClusterFixture fixture)
+{
+    private const string Mmr = "maternal-mortality-rate";
+
+    private ICountyGrain County(string code) => fixture.Client.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(code));
+
+    private static DataValueBatch Batch(params DataValueRow[] rows) => new(Guid.NewGuid(), "test", rows, false);
+
+    private static DataValueRow Row(int year, decimal num, decimal den, string disaggregation = "") => new(Mmr, year, disaggregation, num, den, null, null);
+
+    private async Task<WarningRecord[]> Warnings(string county, string kind, string state = "active") =>
+        await County(county).GetWarningsAsync(new WarningFilter(Kind: kind, Indicator: Mmr, State: state));
+
+    [Fact]
+    public async Task A_projected_miss_is_raised_by_a_worsening_trend_and_cleared_by_a_correction()
+    {
+        const string county = "620102"; // 兰州市城关区; national target: maternal mortality < 12/10万 by 2030
+        // 20 → 22 → 24 per 100,000 (200 births × 1,000): moving away from the target.
+        Assert.True((await County(county).PushAsync(Batch(Row(2020, 200, 1_000_000), Row(2021, 220, 1_000_000), Row(2022, 240, 1_000_000)))).Accepted);
+        var raised = Assert.Single(await Warnings(county, "projectedMiss"));
+        Assert.Equal(2022, raised.Year);
+        Assert.Equal("health", raised.Department);
+        Assert.Equal(12d, raised.Numbers["target"]);
+        Assert.True(raised.Numbers["projected"] > 24);
+
+        // The 2022 figure is corrected to 14: CAGR (14/20)^(1/2) − 1 = −16.3% a year reaches 12 long before 2030.
+        Assert.True((await County(county).PushAsync(Batch(Row(2022, 140, 1_000_000)))).Accepted);
+        Assert.Empty(await Warnings(county, "projectedMiss"));
+        var cleared = Assert.Single(await Warnings(county, "projectedMiss", "cleared"));
+        Assert.Equal(raised.RaisedAt, cleared.RaisedAt);
+        Assert.NotNull(cleared.ClearedAt);
+    }
+
+    [Fact]
+    public async Task Sub_groups_that_do_not_add_up_raise_a_validation_warning_until_fixed()
+    {
+        const string county = "620103"; // 七里河区
+        Assert.True((await County(county).PushAsync(Batch(Row(2023, 3, 10_000), Row(2023, 1, 4_000, "area=urban"), Row(2023, 1, 6_000, "area=rural")))).Accepted);
+        var warning = Assert.Single(await Warnings(county, "validationRule"));
+        Assert.Equal("subgroups:area", warning.Rule);
+        Assert.Equal(2d, warning.Numbers["numeratorSum"]);
+
+        Assert.True((await County(county).PushAsync(Batch(Row(2023, 2, 6_000, "area=rural")))).Accepted);
+        Assert.Empty(await Warnings(county, "validationRule"));
+    }
+
+    [Fact]
+    public async Task A_large_swing_is_a_fluctuation_and_its_correction_clears_it()
+    {
+        const string county = "620104"; // 西固区: 5,000 events a year, so no pooling
+        Assert.True((await County(county).PushAsync(Batch(Row(2020, 5_000, 1_000_000_00), Row(2021, 5_000, 1_000_000_00), Row(2022, 8_000, 1_000_000_00)))).Accepted);
+        var swing = Assert.Single(await Warnings(county, "fluctuation"));
+        Assert.Equal(2022, swing.Year);
+        Assert.Equal(60d, swing.Numbers["percentChange"]);
+
+        Assert.True((await County(county).PushAsync(Batch(Row(2022, 5_100, 1_000_000_00)))).Accepted);
+        Assert.Empty(await Warnings(county, "fluctuation"));
+    }
+
+    [Fact]
+    public async Task Figures_missing_after_the_deadline_are_warned_and_counted_and_a_late_report_clears_the_warning()
+    {
+        const string county = "620105"; // 安宁区: nothing reported; the 2023 deadline (31 March 2024) has passed
+        var missing = await County(county).GetWarningsAsync(new WarningFilter(Kind: "missingAfterDeadline", Year: 2023));
+        Assert.Contains(missing, w => w.Indicator == Mmr);
+        var before = (await County(county).GetCompletenessAsync(2023))[0];
+        Assert.Equal(0, before.Reported);
+        Assert.Equal(before.Expected, before.Missing);
+        Assert.True(before.Expected >= 40); // the national defaults apply where a county has no plan of its own
+
+        Assert.True((await County(county).PushAsync(Batch(Row(2023, 1, 5_000)))).Accepted);
+        Assert.DoesNotContain(await Warnings(county, "missingAfterDeadline"), w => w.Year == 2023);
+        var after = await County(county).GetCompletenessAsync(2023);
+        Assert.Equal((1, 0, 1, before.Expected - 1), (after[0].Reported, after[0].OnTime, after[0].Late, after[0].Missing));
+        var health = after.Single(c => c.Department == "health");
+        Assert.Equal(1, health.Late);
+    }
+
+    [Fact]
+    public async Task The_approval_chain_locks_the_year_and_the_roll_ups_count_it()
+    {
+        const string county = "630102"; // 西宁市城东区
+        var grain = County(county);
+        Assert.True((await grain.PushAsync(Batch(Row(2023, 1, 5_000)))).Accepted);
+
+        Assert.Equal("wrongRole", (await grain.TransitionDatasetAsync(2023, new ApprovalCommand("submit", "city", "c", null))).Error);
+        Assert.Equal("notAllowedInState", (await grain.TransitionDatasetAsync(2023, new ApprovalCommand("approve", "city", "c", null))).Error);
+        Assert.Null((await grain.TransitionDatasetAsync(2023, new ApprovalCommand("submit", "county", "reporter", null))).Error);
+        Assert.Equal("commentRequired", (await grain.TransitionDatasetAsync(2023, new ApprovalCommand("return", "city", "c", " "))).Error);
+        var approved = await grain.TransitionDatasetAsync(2023, new ApprovalCommand("approve", "city", "city-approver", null));
+        Assert.Null(approved.Error);
+        Assert.True(approved.Dataset.Locked);
+
+        var locked = await grain.PushAsync(Batch(Row(2023, 2, 5_000), Row(2022, 1, 5_000)));
+        Assert.True(locked.Locked);
+        var error = Assert.Single(locked.Errors);
+        Assert.Equal((0, "year"), (error.Row, error.Field));
+        Assert.Equal(1m, (await grain.GetRollupAsync(2023)).Entries.Single(e => e.Indicator == Mmr && e.Disaggregation == "").Numerator);
+        Assert.Equal(1, (await fixture.Client.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit("630000")).GetRollupAsync(2023, false)).Approval!.ApprovedByCity);
+        Assert.Equal(1, (await fixture.Client.GetGrain<ICityGrain>(GrainKeys.OrgUnit("630100")).GetRollupAsync(2023, false)).Approval!.ApprovedByCity);
+
+        Assert.Equal("citiesNotAllApproved", (await grain.TransitionDatasetAsync(2023, new ApprovalCommand("approve", "province", "p", null))).Error);
+        var unapproved = await grain.TransitionDatasetAsync(2023, new ApprovalCommand("unapprove", "city", "city-approver", "年龄分组有误", ReturnToCounty: true));
+        Assert.Equal("open", unapproved.Dataset.State);
+        Assert.True((await grain.PushAsync(Batch(Row(2023, 2, 5_000)))).Accepted);
+        Assert.Equal(
+            ["submit:open→submitted:reporter", "approve:submitted→approvedByCity:city-approver", "unapprove:approvedByCity→open:city-approver"],
+            (await grain.GetDatasetAsync(2023)).History.Select(h => $"{h.Action}:{h.From}→{h.To}:{h.Actor}"));
+        var province = await fixture.Client.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit("630000")).GetRollupAsync(2023, false);
+        Assert.Equal((0, fixture.Data.LeavesOf("630000").Count()), (province.Approval!.ApprovedByCity, province.Approval.Open));
+    }
+}
