@@ -242,6 +242,38 @@ test('a push through the API updates an open overview and indicator page live, w
   await detail.close();
 });
 
+// ---- 2b. the latest warnings ---------------------------------------------------------------------------------
+
+test('the overview lists the latest early warnings as the API has them, and a push\'s new warning appears live', async (t) => {
+  const page = await openPage(`#/org/${PROVINCE}`);
+  await page.waitForSelector('#warnings #warning-kinds');
+  const before = await api(`/api/v1/org-units/${PROVINCE}/warnings?limit=10`);
+  for (const k of before.byKind) {
+    assert.equal(await page.locator(`#warning-kinds [data-kind=${k.key}]`).getAttribute('data-count'), String(k.count), `${k.key} count`);
+  }
+  const rows = await page.locator('#warnings-table tbody tr').evaluateAll((trs) => trs.map((tr) => `${tr.dataset.org}/${tr.dataset.indicator}/${tr.dataset.kind}`));
+  assert.deepEqual(rows, before.warnings.map((w) => `${w.orgUnit}/${w.indicator}/${w.kind}`));
+
+  // 通川区 reports a maternal mortality ratio ten times the province's for the latest year: a fluctuation (and a
+  // projected miss) raised by the push, listed first on the open page without a reload.
+  const year = (await api(`/api/v1/org-units/${PROVINCE}/rollup?plan=women&area=health`)).year;
+  const county = '511702';
+  await api(`/api/v1/counties/${county}/data-values`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ year, values: [{ indicator: 'maternal-mortality-rate', numerator: 29, denominator: 3011 }] }),
+  });
+  const acked = Date.now();
+  await page.waitForSelector(`#warnings-table tbody tr[data-org="${county}"][data-indicator="maternal-mortality-rate"][data-kind=fluctuation]`, { timeout: 3000 });
+  t.diagnostic(`new warning shown ${Date.now() - acked} ms after the push was acknowledged`);
+  const after = await api(`/api/v1/org-units/${county}/warnings?kind=fluctuation&indicator=maternal-mortality-rate`);
+  const w = after.warnings.find((x) => x.year === year);
+  assert.ok(w, 'the API lists the fluctuation');
+  assert.equal(w.department, 'health');
+  assert.ok(await page.locator('#report-links a[href*="/reports/annual"]').count() >= 1, 'report downloads offered');
+  await shot(page, '2b-overview-warnings');
+  await page.close();
+});
+
 // ---- 3. drill-down by clicking and by keyboard ---------------------------------------------------------------
 
 test('drill-down province → city → county → indicator by clicking', async () => {

@@ -18,7 +18,7 @@ public sealed class MonitoringTests(ClusterFixture fixture)
     private static DataValueRow Row(int year, decimal num, decimal den, string disaggregation = "") => new(Mmr, year, disaggregation, num, den, null, null);
 
     private async Task<WarningRecord[]> Warnings(string county, string kind, string state = "active") =>
-        await County(county).GetWarningsAsync(new WarningFilter(Kind: kind, Indicator: Mmr, State: state));
+        (await County(county).GetWarningsAsync(new WarningFilter(Kind: kind, Indicator: Mmr, State: state))).Warnings;
 
     [Fact]
     public async Task A_projected_miss_is_raised_by_a_worsening_trend_and_cleared_by_a_correction()
@@ -70,7 +70,7 @@ public sealed class MonitoringTests(ClusterFixture fixture)
     public async Task Figures_missing_after_the_deadline_are_warned_and_counted_and_a_late_report_clears_the_warning()
     {
         const string county = "620105"; // 安宁区: nothing reported; the 2023 deadline (31 March 2024) has passed
-        var missing = await County(county).GetWarningsAsync(new WarningFilter(Kind: "missingAfterDeadline", Year: 2023));
+        var missing = (await County(county).GetWarningsAsync(new WarningFilter(Kind: "missingAfterDeadline", Year: 2023))).Warnings;
         Assert.Contains(missing, w => w.Indicator == Mmr);
         var before = (await County(county).GetCompletenessAsync(2023))[0];
         Assert.Equal(0, before.Reported);

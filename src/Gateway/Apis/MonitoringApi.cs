@@ -96,18 +96,18 @@ public static class MonitoringApi
         {
             return ApiProblems.BadRequest("Invalid warning filter", string.Join("; ", problems));
         }
-        var filter = new WarningFilter(plan, area, departmentCode, kind, year, indicator, state ?? "active");
-        var stored = await queries.CountyWarningsAsync(unit, filter);
+        var filter = new WarningFilter(plan, area, departmentCode, kind, year, indicator, state ?? "active", limit ?? 1000);
+        var pages = await queries.CountyWarningsAsync(unit, filter);
         var aggregate = filter.State == "cleared" ? [] : (await queries.AggregateWarningsAsync(unit))
             .Where(w => Matches(data, filter, w.Kind, w.Indicator, w.Year, w.Department)).ToArray();
         var leafToChild = data.ChildrenOf(unit.Code).SelectMany(c => data.LeavesOf(c.Code).Select(l => (Leaf: l.Code, Child: c))).ToDictionary(x => x.Leaf, x => x.Child, StringComparer.Ordinal);
-        var byChild = stored.Where(w => leafToChild.ContainsKey(w.OrgUnit)).GroupBy(w => leafToChild[w.OrgUnit].Code, StringComparer.Ordinal)
-            .Select(g => new WarningCount(g.Key, data.OrgUnit(g.Key)?.Name, g.Count())).OrderByDescending(c => c.Count).ThenBy(c => c.Key, StringComparer.Ordinal).ToArray();
-        var byKind = Kinds.Select(k => new WarningCount(k, null, stored.Count(w => w.Kind == k))).ToArray();
-        var byDepartment = stored.GroupBy(w => w.Department ?? "", StringComparer.Ordinal)
-            .Select(g => new WarningCount(g.Key, data.Departments.TryGetValue(g.Key, out var d) ? d.NameZh : null, g.Count())).OrderByDescending(c => c.Count).ToArray();
-        var shown = stored.Take(limit ?? 1000);
-        return TypedResults.Ok(new WarningsResponse(ApiMapping.Ref(unit), filter, stored.Length, byKind, byChild, byDepartment,
+        var byChild = pages.Where(p => p.Page.Total > 0 && leafToChild.ContainsKey(p.County)).GroupBy(p => leafToChild[p.County].Code, StringComparer.Ordinal)
+            .Select(g => new WarningCount(g.Key, data.OrgUnit(g.Key)?.Name, g.Sum(p => p.Page.Total))).OrderByDescending(c => c.Count).ThenBy(c => c.Key, StringComparer.Ordinal).ToArray();
+        var byKind = Kinds.Select(k => new WarningCount(k, null, pages.Sum(p => p.Page.ByKind.GetValueOrDefault(k)))).ToArray();
+        var byDepartment = pages.SelectMany(p => p.Page.ByDepartment).GroupBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(g => new WarningCount(g.Key, data.Departments.TryGetValue(g.Key, out var d) ? d.NameZh : null, g.Sum(kv => kv.Value))).OrderByDescending(c => c.Count).ToArray();
+        var shown = MonitoringQueries.Newest(pages, filter.Limit);
+        return TypedResults.Ok(new WarningsResponse(ApiMapping.Ref(unit), filter, pages.Sum(p => p.Page.Total), byKind, byChild, byDepartment,
             [.. shown.Select(w => Response(data, w.OrgUnit, "county", w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, w.RaisedAt, w.ClearedAt))],
             [.. aggregate.Select(w => Response(data, unit.Code, ApiMapping.Level(unit.Level), w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, null, null))]));
     }

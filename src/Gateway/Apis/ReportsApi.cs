@@ -66,7 +66,7 @@ public static class ReportsApi
         var measuresTask = queries.MeasureReportsAsync(unit, y);
         await Task.WhenAll(evaluationTask, qualitativeTask, warningsTask, aggregateTask, completenessTask, datasetsTask, measuresTask);
 
-        var warnings = warningsTask.Result.Where(w => w.Year <= y)
+        var warnings = MonitoringQueries.Newest(warningsTask.Result, null).Where(w => w.Year <= y)
             .Select(w => MonitoringApi.Response(data, w.OrgUnit, "county", w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, w.RaisedAt, w.ClearedAt))
             .Concat(aggregateTask.Result.Where(w => w.Year <= y)
                 .Select(w => MonitoringApi.Response(data, unit.Code, ApiMapping.Level(unit.Level), w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, null, null)))

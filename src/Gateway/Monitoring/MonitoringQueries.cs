@@ -22,11 +22,17 @@ public sealed class MonitoringQueries(PlanData data, IGrainFactory grains)
 {
     private const int Parallelism = 32;
 
-    public async Task<WarningRecord[]> CountyWarningsAsync(OrgUnit unit, WarningFilter filter)
+    /// <summary>The subtree's stored warnings: per-county pages (each with its counts and newest records), merged.</summary>
+    public async Task<(string County, WarningPage Page)[]> CountyWarningsAsync(OrgUnit unit, WarningFilter filter)
     {
-        var lists = await FanOutAsync(data.LeavesOf(unit.Code), c => County(c.Code).GetWarningsAsync(filter));
-        return [.. lists.SelectMany(l => l).OrderByDescending(w => w.ClearedAt ?? w.RaisedAt).ThenBy(w => w.OrgUnit, StringComparer.Ordinal).ThenBy(w => w.Key, StringComparer.Ordinal)];
+        var leaves = data.LeavesOf(unit.Code).ToArray();
+        var pages = await FanOutAsync(leaves, c => County(c.Code).GetWarningsAsync(filter));
+        return [.. leaves.Zip(pages, (l, p) => (l.Code, p))];
     }
+
+    public static WarningRecord[] Newest(IEnumerable<(string County, WarningPage Page)> pages, int? limit) =>
+        [.. pages.SelectMany(p => p.Page.Warnings).OrderByDescending(w => w.ClearedAt ?? w.RaisedAt).ThenBy(w => w.OrgUnit, StringComparer.Ordinal)
+            .ThenBy(w => w.Key, StringComparer.Ordinal).Take(limit ?? int.MaxValue)];
 
     /// <summary>Warnings on a city's or province's own aggregate series (derived live, not stored).</summary>
     public async Task<DetectedWarning[]> AggregateWarningsAsync(OrgUnit unit) => unit.Level switch

@@ -23,7 +23,7 @@ public interface ICountyGrain : IGrainWithStringKey
     Task<AreaSummary[]> GetAreaSummaryAsync(int year);
 
     /// <summary>The county's stored early warnings (refreshing the deadline-based ones first).</summary>
-    Task<WarningRecord[]> GetWarningsAsync(WarningFilter filter);
+    Task<WarningPage> GetWarningsAsync(WarningFilter filter);
 
     /// <summary>Completeness and timeliness of the county's reporting in a year: all departments, then each department.</summary>
     Task<CompletenessView[]> GetCompletenessAsync(int year);

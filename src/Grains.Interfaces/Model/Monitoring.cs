@@ -54,7 +54,19 @@ public sealed record WarningFilter(
     [property: Id(3)] string? Kind = null,
     [property: Id(4)] int? Year = null,
     [property: Id(5)] string? Indicator = null,
-    [property: Id(6)] string State = "active");
+    [property: Id(6)] string State = "active",
+    [property: Id(7)] int? Limit = null);
+
+/// <summary>
+/// A county's warnings matching a filter: how many in all, by kind and by department, and the newest ones (at most the
+/// filter's limit) — so a province-wide count never ships every record across the cluster.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("plans.WarningPage")]
+public sealed record WarningPage(
+    [property: Id(0)] int Total,
+    [property: Id(1)] Dictionary<string, int> ByKind,
+    [property: Id(2)] Dictionary<string, int> ByDepartment,
+    [property: Id(3)] WarningRecord[] Warnings);
 
 /// <summary>Reporting completeness and timeliness counts of one org unit (and department) for one year.</summary>
 /// <param name="Department">Null for all departments together.</param>

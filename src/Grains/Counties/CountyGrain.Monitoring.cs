@@ -16,6 +16,8 @@ public sealed partial class CountyGrain
     private const string DeadlineReminder = "deadline-check";
     private const string MissingKind = "missingAfterDeadline";
     private IndicatorDefinition[]? _expected;
+    private bool _missingDirty = true;
+    private DateTimeOffset _missingCheckedAt;
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -25,13 +27,18 @@ public sealed partial class CountyGrain
         }
     }
 
-    public async Task<WarningRecord[]> GetWarningsAsync(WarningFilter filter)
+    public async Task<WarningPage> GetWarningsAsync(WarningFilter filter)
     {
-        if (await RefreshMissingAsync())
+        // Re-checking missing reports reads every department's reports; do it after a push, or once a minute.
+        var now = time.GetUtcNow();
+        if (_missingDirty || now - _missingCheckedAt > TimeSpan.FromMinutes(1))
         {
-            await state.WriteStateAsync();
+            if (await RefreshMissingAsync())
+            {
+                await state.WriteStateAsync();
+            }
         }
-        return [.. state.State.Warnings.Values
+        var matching = state.State.Warnings.Values
             .Where(w => filter.State switch { "cleared" => !w.Active, "all" => true, _ => w.Active })
             .Where(w => filter.Kind is null || w.Kind == filter.Kind)
             .Where(w => filter.Year is null || w.Year == filter.Year)
@@ -39,7 +46,12 @@ public sealed partial class CountyGrain
             .Where(w => filter.Department is null || w.Department == filter.Department)
             .Where(w => filter.Plan is null || (data.Indicators.TryGetValue(w.Indicator, out var i) && PlanAreas.PlanCode(i.Plan) == filter.Plan))
             .Where(w => filter.Area is null || (data.Indicators.TryGetValue(w.Indicator, out var i) && i.Area == filter.Area))
-            .OrderByDescending(w => w.ClearedAt ?? w.RaisedAt).ThenBy(w => w.Key, StringComparer.Ordinal)];
+            .OrderByDescending(w => w.ClearedAt ?? w.RaisedAt).ThenBy(w => w.Key, StringComparer.Ordinal)
+            .ToList();
+        return new WarningPage(matching.Count,
+            matching.GroupBy(w => w.Kind, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            matching.GroupBy(w => w.Department ?? "", StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+            [.. filter.Limit is { } limit ? matching.Take(limit) : matching]);
     }
 
     public async Task<CompletenessView[]> GetCompletenessAsync(int year)
@@ -155,6 +167,8 @@ public sealed partial class CountyGrain
             return false;
         }
         var reports = await ReportsAsync();
+        _missingDirty = false;
+        _missingCheckedAt = now;
         var detected = years.SelectMany(y => WarningDetector.MissingReports(ExpectedCells(y), reports, y, now, deadline))
             .Select(SeriesWarnings.ToDetected)
             .ToDictionary(d => d.Key, StringComparer.Ordinal);

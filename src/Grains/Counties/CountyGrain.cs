@@ -119,6 +119,7 @@ public sealed partial class CountyGrain(
             var (outcomes, cells, warnings) = await ApplyToGrainsAsync(state.State.Pending);
             await ParentGrain().ApplyChildCellsAsync(_code, Version, cells);
             PlansMetrics.RollupLag.Record(time.GetElapsedTime(recorded).TotalMilliseconds);
+            _missingDirty = true;
             if (UpdateWarnings(warnings, now))
             {
                 await state.WriteStateAsync();

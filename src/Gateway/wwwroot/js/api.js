@@ -43,6 +43,8 @@ export const api = {
   series: (code, indicator) =>
     getJson(`/api/v1/org-units/${encodeURIComponent(code)}/indicators/${encodeURIComponent(indicator)}`),
   plan: (code, plan) => getJson(`/api/v1/counties/${encodeURIComponent(code)}/plans/${encodeURIComponent(plan)}`),
+  warnings: (code, { limit, kind, year } = {}) =>
+    getJson(`/api/v1/org-units/${encodeURIComponent(code)}/warnings${q({ limit, kind, year })}`),
   summary: (code, year) => getJson(`/api/v1/counties/${encodeURIComponent(code)}/summary${q({ year })}`),
 };
 

@@ -51,15 +51,16 @@ async function loadOrg(route) {
     }
     return { expectedByChild: new Map(division.children.map((c) => [c.code, 1])) };
   });
-  const [division, rollup, cat, series, extra] = await Promise.all([
+  const [division, rollup, cat, series, extra, warnings] = await Promise.all([
     divisionP,
     api.rollup(code, { children: true }),
     catalogue(),
     Promise.all(KEY_INDICATORS.map((k) => api.series(code, k).catch(() => null))),
     extraP,
+    api.warnings(code, { limit: 10 }).catch(() => null),
   ]);
   return {
-    kind: 'org', division, rollup, catalogue: cat, ...extra,
+    kind: 'org', division, rollup, catalogue: cat, ...extra, warnings,
     seriesByCode: new Map(series.filter(Boolean).map((s) => [s.indicator.code, s])),
   };
 }

@@ -197,3 +197,37 @@ export function errorView(error, retry) {
     h('p', null, String(error?.message ?? error)),
     h('button', { type: 'button', onclick: retry }, t().retry));
 }
+
+/** The latest active warnings of a subtree: counts by kind, then a table of the newest (linked to the indicator page). */
+export function warningsPanel(warnings, { limit = 10 } = {}) {
+  const d = t();
+  if (!warnings) return null;
+  const kinds = h('ul', { class: 'warning-kinds', id: 'warning-kinds' },
+    warnings.byKind.map((k) => h('li', { class: `warning-kind kind-${k.key}`, dataset: { kind: k.key, count: String(k.count) } },
+      h('span', { class: 'stat-label' }, d.warningKind[k.key] ?? k.key), ' ', h('strong', {}, String(k.count)))));
+  const rows = warnings.warnings.slice(0, limit);
+  const table = rows.length === 0 ? h('p', { class: 'muted', id: 'warnings-none' }, d.warningsNone) : h('table', { class: 'data', id: 'warnings-table' },
+    h('thead', {}, h('tr', {},
+      [d.warningUnit, d.warningKindLabel, d.indicator, d.warningYear, d.warningDepartment, d.warningMessage, d.warningRaised]
+        .map((label, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null }, label)))),
+    h('tbody', {}, rows.map((w) => h('tr', { dataset: { kind: w.kind, org: w.orgUnit, indicator: w.indicator } },
+      h('th', { scope: 'row' }, h('a', { href: orgHref(w.orgUnit) }, w.orgUnitName)),
+      h('td', {}, h('span', { class: `chip kind-${w.kind}` }, d.warningKind[w.kind] ?? w.kind)),
+      h('td', {}, h('a', { href: indicatorHref(w.orgUnit, w.indicator) }, w.indicatorNameZh)),
+      h('td', { class: 'num' }, String(w.year)),
+      h('td', {}, w.departmentNameZh ?? w.department ?? '—'),
+      h('td', { class: 'small' }, w.message),
+      h('td', { class: 'small' }, w.raisedAt ? new Date(w.raisedAt).toLocaleString() : '—')))));
+  return [kinds, rows.length ? tableWrap(table, d.warningsTitle) : table];
+}
+
+/** Download links for the reports of an org unit. */
+export function reportLinks(code, year) {
+  const d = t();
+  const base = `/api/v1/org-units/${encodeURIComponent(code)}/reports`;
+  const item = (label, path) => h('li', {},
+    h('a', { href: `${base}/${path}`, target: '_blank', rel: 'noopener' }, label), ' · ',
+    h('a', { href: `${base}/${path}${path.includes('?') ? '&' : '?'}format=csv` }, 'CSV'));
+  return h('ul', { class: 'report-links', id: 'report-links' },
+    item(d.reportAnnual(year), `annual?year=${year}`), item(d.reportMidterm, 'midterm'), item(d.reportFinal, 'final'));
+}

@@ -5,7 +5,7 @@ import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { fmtPercent, fmtCount, isTotal } from '../format.js';
 import { barChart, STATUS_COLORS } from '../charts.js';
-import { section, areaStatusTables, keyIndicatorCards, sortableTable, tableWrap, orgHref, countStatuses } from '../components.js';
+import { section, areaStatusTables, keyIndicatorCards, sortableTable, tableWrap, orgHref, countStatuses, warningsPanel, reportLinks } from '../components.js';
 
 /** Per child unit: indicators not met / met at its level, county-level not met, reporting completeness. */
 export function childStats(rollup, expectedByChild) {
@@ -86,6 +86,7 @@ export function renderAggregate(data, ui) {
       h('h1', { tabindex: '-1', id: 'page-title' }, d.overviewOf(division.name)),
       h('p', { class: 'page-meta' }, `${isProvince ? d.levelProvince : d.levelPrefecture} · ${d.yearLabel(rollup.year)} · ${division.countyLevelUnits} ${d.countiesCount}`)),
     summary,
+    data.warnings ? section('warnings', d.warningsTitle, d.warningsIntro(data.warnings.total), warningsPanel(data.warnings)) : null,
     section('areas', d.areasTitle, d.areasIntro(division.name, rollup.year),
       h('p', { class: 'legend-line' }, ['met', 'notMet', 'noTarget', 'noData'].map((k) => h('span', { class: 'legend-key' }, h('span', { class: `dot dot-${k}`, 'aria-hidden': 'true' }), d.status[k]))),
       h('div', { class: 'two-col' }, areaStatusTables(rollup, { withCounties: true })),
@@ -105,7 +106,8 @@ export function renderAggregate(data, ui) {
           max: 100,
           label: d.chartCompleteness(unitWord),
         }),
-        tableWrap(completenessTable, d.completenessTitle))));
+        tableWrap(completenessTable, d.completenessTitle))),
+    section('reports', d.reportsTitle, d.reportsIntro, reportLinks(code, rollup.year)));
 }
 
 function stat(label, value, kind, detail) {

@@ -3,7 +3,7 @@
 import { h } from '../dom.js';
 import { t, lang, indicatorName, areaName } from '../i18n.js';
 import { fmtValue, unitSuffix, fmtTarget, isTotal } from '../format.js';
-import { section, areaStatusTables, keyIndicatorCards, statusChip, tableWrap, byPlanArea, indicatorHref, countStatuses, PLAN_ORDER } from '../components.js';
+import { section, areaStatusTables, keyIndicatorCards, statusChip, tableWrap, byPlanArea, indicatorHref, countStatuses, PLAN_ORDER, warningsPanel, reportLinks } from '../components.js';
 
 export function renderCounty(data, ui) {
   const d = t();
@@ -19,9 +19,11 @@ export function renderCounty(data, ui) {
         h('span', { class: 'stat-label' }, d.status[k]), h('span', { class: 'stat-value' }, String(overall[k]))))),
     section('areas', d.areasTitle, d.areasIntroCounty(division.name, rollup.year),
       h('div', { class: 'two-col' }, areaStatusTables(rollup, { withCounties: false }))),
+    data.warnings ? section('warnings', d.warningsTitle, d.warningsIntro(data.warnings.total), warningsPanel(data.warnings)) : null,
     section('key', d.keyTitle, d.keyIntro(rollup.year), keyIndicatorCards({ code: division.code, rollup, seriesByCode: data.seriesByCode, catalogue: data.catalogue })),
     section('plan', d.planTitle, null, planTabs(data, ui)),
-    section('county-data', d.countyData, d.countyDataIntro(rollup.year), countyData(division.code, totals)));
+    section('county-data', d.countyData, d.countyDataIntro(rollup.year), countyData(division.code, totals)),
+    section('reports', d.reportsTitle, d.reportsIntro, reportLinks(division.code, rollup.year)));
 }
 
 function planTabs(data, ui) {
