@@ -118,4 +118,22 @@ public sealed class MonitoringTests(ClusterFixture fixture)
         var province = await fixture.Client.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit("630000")).GetRollupAsync(2023, false);
         Assert.Equal((0, fixture.Data.LeavesOf("630000").Count()), (province.Approval!.ApprovedByCity, province.Approval.Open));
     }
+
+    [Fact]
+    public async Task A_cross_indicator_rule_is_checked_at_the_county_and_clears_when_corrected()
+    {
+        const string county = "620111"; // 红古区: neonatal mortality above infant mortality cannot be
+        DataValueRow Death(string indicator, decimal deaths) => new(indicator, 2023, "", deaths, 5_000, null, null);
+        Assert.True((await County(county).PushAsync(Batch(Death("neonatal-mortality-rate", 25), Death("infant-mortality-rate", 20), Death("under5-mortality-rate", 30)))).Accepted);
+        var page = await County(county).GetWarningsAsync(new WarningFilter(Kind: "validationRule"));
+        Assert.Equal(
+            new[] { "rule:neonatal-deaths-within-infant-deaths", "rule:neonatal-within-infant-mortality" },
+            page.Warnings.Select(w => w.Rule).Order(StringComparer.Ordinal));
+        Assert.All(page.Warnings, w => Assert.Equal(("neonatal-mortality-rate", 2023), (w.Indicator, w.Year)));
+
+        // Correcting the other side (infant deaths 26) clears both.
+        Assert.True((await County(county).PushAsync(Batch(Death("infant-mortality-rate", 26)))).Accepted);
+        Assert.Equal(0, (await County(county).GetWarningsAsync(new WarningFilter(Kind: "validationRule"))).Total);
+        Assert.Equal(2, (await County(county).GetWarningsAsync(new WarningFilter(Kind: "validationRule", State: "cleared"))).Total);
+    }
 }

@@ -146,13 +146,39 @@ public sealed partial class CountyGrain
     private bool UpdateWarnings(IReadOnlyDictionary<string, DetectedWarning[]> detectedByIndicator, DateTimeOffset now)
     {
         var changed = false;
-        var activeByIndicator = state.State.Warnings.Values.Where(w => w.Active && w.Kind != MissingKind).ToLookup(w => w.Indicator, StringComparer.Ordinal);
+        var activeByIndicator = state.State.Warnings.Values
+            .Where(w => w.Active && w.Kind != MissingKind && !w.Rule.StartsWith(Domain.Loading.ValidationRuleSet.IdPrefix, StringComparison.Ordinal))
+            .ToLookup(w => w.Indicator, StringComparer.Ordinal);
         foreach (var (indicator, detected) in detectedByIndicator)
         {
             var current = detected.ToDictionary(d => d.Key, StringComparer.Ordinal);
             changed |= Reconcile([.. activeByIndicator[indicator]], current, now);
         }
         return changed;
+    }
+
+    /// <summary>
+    /// Re-checks the cross-indicator rules (data/validation-rules.yaml, e.g. neonatal ≤ infant mortality) that read an
+    /// indicator the push touched, on every year and disaggregation where both sides have a figure.
+    /// </summary>
+    private async Task<bool> UpdateCrossIndicatorRulesAsync(IEnumerable<string> touched, DateTimeOffset now)
+    {
+        var rules = touched.SelectMany(validationRules.Touching).Distinct().ToArray();
+        if (rules.Length == 0)
+        {
+            return false;
+        }
+        var needed = rules.SelectMany(r => new[] { r.Left.Indicator, r.Right.Indicator }).Distinct(StringComparer.Ordinal).Where(state.State.Indicators.Contains);
+        var cells = await Task.WhenAll(needed.Select(async i => (Indicator: data.Indicators[i], Cells: await IndicatorGrain(i).GetCellsAsync())));
+        var figures = cells.SelectMany(c => c.Cells.Select(cell => SeriesWarnings.FromParts(_code, c.Indicator, cell.Key, cell.Numerator, cell.Denominator))).ToList();
+        var ids = rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var detected = figures.Select(f => f.Year).Distinct()
+            .SelectMany(y => WarningDetector.RuleViolations(figures, rules, y))
+            .Where(w => ids.Contains(w.Rule))
+            .Select(SeriesWarnings.ToDetected)
+            .ToDictionary(d => d.Key, StringComparer.Ordinal);
+        var active = state.State.Warnings.Values.Where(w => w.Active && ids.Contains(w.Rule)).ToList();
+        return Reconcile(active, detected, now);
     }
 
     /// <summary>Re-runs the missing-report rule for every year whose deadline has passed.</summary>

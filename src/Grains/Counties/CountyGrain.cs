@@ -59,6 +59,7 @@ public sealed partial class CountyGrain(
     TimeProvider time,
     IDataValueLedger ledger,
     IOptions<MonitoringOptions> monitoring,
+    Domain.Loading.ValidationRuleSet validationRules,
     ILogger<CountyGrain> logger) : Grain, ICountyGrain, IRemindable
 {
     private string _code = "";
@@ -75,7 +76,8 @@ public sealed partial class CountyGrain(
             // Applying is idempotent, so finish it; tell the city afterwards (not from here: the city may be
             // activating and asking us for our contribution, which would wait for this activation).
             var (_, _, warnings) = await ApplyToGrainsAsync(pending);
-            if (UpdateWarnings(warnings, time.GetUtcNow()))
+            var warningsChanged = UpdateWarnings(warnings, time.GetUtcNow());
+            if (await UpdateCrossIndicatorRulesAsync(warnings.Keys, time.GetUtcNow()) | warningsChanged)
             {
                 await state.WriteStateAsync();
             }
@@ -120,7 +122,8 @@ public sealed partial class CountyGrain(
             await ParentGrain().ApplyChildCellsAsync(_code, Version, cells);
             PlansMetrics.RollupLag.Record(time.GetElapsedTime(recorded).TotalMilliseconds);
             _missingDirty = true;
-            if (UpdateWarnings(warnings, now))
+            var warningsChanged = UpdateWarnings(warnings, now);
+            if (await UpdateCrossIndicatorRulesAsync(warnings.Keys, now) | warningsChanged)
             {
                 await state.WriteStateAsync();
             }

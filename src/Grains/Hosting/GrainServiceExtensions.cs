@@ -18,6 +18,8 @@ public static class GrainServiceExtensions
         services.AddSingleton(_ => PlanDataLoader.Load(
             PlanDataLoader.LocateDataDirectory(configuration["OrleansPlans:DataPath"]),
             configuration.GetValue("OrleansPlans:BaselineYear", 2020)));
+        services.AddSingleton(sp => ValidationRuleSet.Load(
+            PlanDataLoader.LocateDataDirectory(configuration["OrleansPlans:DataPath"]), sp.GetRequiredService<PlanData>()));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IIncomingGrainCallFilter, StorageFaultFilter>();
         // A grain whose state cannot be read fails to activate with the driver's exception inside Orleans' own; let it

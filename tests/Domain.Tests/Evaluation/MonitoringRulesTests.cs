@@ -105,4 +105,32 @@ public sealed class MonitoringRulesTests
             Assert.True(broken.Count == 0, string.Join("\n", broken.Take(5).Select(b => $"{b.OrgUnit} {b.Indicator}: {b.Message}")));
         }
     }
+
+    [Fact]
+    public void The_cross_indicator_rules_load_from_data_and_a_bad_rule_is_named()
+    {
+        var data = PlanDataLoader.Load(PlanDataLoader.LocateDataDirectory());
+        var rules = ValidationRuleSet.Load(PlanDataLoader.LocateDataDirectory(), data);
+        Assert.Contains(rules.Rules, r => r.Id == "rule:neonatal-within-infant-mortality" && r.Operator == "<=");
+        Assert.Equal(2, rules.Touching("neonatal-mortality-rate").Count());
+
+        var dir = Directory.CreateTempSubdirectory("rules-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, ValidationRuleSet.FileName), """
+                rules:
+                  - id: a
+                    left: { indicator: nope }
+                    operator: "<="
+                    right: { indicator: infant-mortality-rate, part: weight }
+                """);
+            var errors = Assert.Throws<DataValidationException>(() => ValidationRuleSet.Load(dir, data)).Errors;
+            Assert.Equal(new[] { "left.indicator", "right.part" }, errors.Select(e => e.Field));
+            Assert.All(errors, e => Assert.Equal("rule 1 (a)", e.Location));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
