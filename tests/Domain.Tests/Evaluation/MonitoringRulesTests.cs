@@ -93,7 +93,7 @@ public sealed class MonitoringRulesTests
     }
 
     [Fact]
-    public void Demo_sub_groups_add_up_to_their_totals_exactly()
+    public void Demo_sub_groups_add_up_to_their_totals_exactly_and_nested_mortality_rates_nest()
     {
         var data = PlanDataLoader.Load(PlanDataLoader.LocateDataDirectory());
         var generator = new SyntheticFigures(data);
@@ -101,7 +101,8 @@ public sealed class MonitoringRulesTests
         {
             var rows = generator.ForCounty(county.Code, 2024);
             var figures = rows.Select(r => new ReportedFigure(county.Code, data.Indicators[r.Indicator], r.Year, r.Disaggregation, r.Numerator, r.Denominator, r.Value)).ToList();
-            var broken = WarningDetector.RuleViolations(figures, [], 2024).ToList();
+            var rules = ValidationRuleSet.Load(PlanDataLoader.LocateDataDirectory(), data).Rules;
+            var broken = WarningDetector.RuleViolations(figures, rules, 2024).ToList();
             Assert.True(broken.Count == 0, string.Join("\n", broken.Take(5).Select(b => $"{b.OrgUnit} {b.Indicator}: {b.Message}")));
         }
     }

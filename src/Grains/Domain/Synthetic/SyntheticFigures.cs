@@ -28,7 +28,50 @@ public sealed class SyntheticFigures(PlanData data, int seed = 20_211)
             }
             rows.AddRange(ForIndicator(county, indicator, year));
         }
+        Nest(rows, "under5-mortality-rate", "infant-mortality-rate", 0.78m);
+        Nest(rows, "infant-mortality-rate", "neonatal-mortality-rate", 0.6m);
         return [.. rows];
+    }
+
+    /// <summary>
+    /// Infant deaths are under-5 deaths and neonatal deaths infant deaths (data/validation-rules.yaml checks it): the
+    /// nested indicator's figures are derived from its parent's — same live births, ⌊ratio × deaths⌋ per part — with each
+    /// category's rounding remainder handed to parts that have room, so its sub-groups still add up to its total.
+    /// </summary>
+    private static void Nest(List<DataValueRow> rows, string parentCode, string childCode, decimal ratio)
+    {
+        var parent = rows.Where(r => r.Indicator == parentCode).ToDictionary(r => r.Disaggregation, StringComparer.Ordinal);
+        if (!parent.TryGetValue(Disaggregation.Total, out var parentTotal) || !rows.Any(r => r.Indicator == childCode))
+        {
+            return;
+        }
+        var derived = new Dictionary<string, DataValueRow>(StringComparer.Ordinal);
+        var childTotal = Math.Floor(ratio * parentTotal.Numerator!.Value);
+        derived[Disaggregation.Total] = parentTotal with { Indicator = childCode, Numerator = childTotal };
+        foreach (var category in parent.Keys.Where(k => k != Disaggregation.Total).GroupBy(k => Disaggregation.Parse(k).Keys.Single(), StringComparer.Ordinal))
+        {
+            var parts = category.Select(k => parent[k]).ToList();
+            var nums = parts.Select(p => Math.Floor(ratio * p.Numerator!.Value)).ToArray();
+            var remainder = childTotal - nums.Sum();
+            for (var i = 0; remainder > 0 && i < nums.Length; i = (i + 1) % nums.Length)
+            {
+                if (nums[i] < parts[i].Numerator!.Value)
+                {
+                    nums[i]++;
+                    remainder--;
+                }
+                else if (parts.Select((p, j) => p.Numerator!.Value - nums[j]).All(room => room <= 0))
+                {
+                    break;
+                }
+            }
+            for (var i = 0; i < parts.Count; i++)
+            {
+                derived[parts[i].Disaggregation] = parts[i] with { Indicator = childCode, Numerator = nums[i] };
+            }
+        }
+        rows.RemoveAll(r => r.Indicator == childCode);
+        rows.AddRange(derived.Values);
     }
 
     public IEnumerable<DataValueRow> ForIndicator(string county, IndicatorDefinition indicator, int year)
