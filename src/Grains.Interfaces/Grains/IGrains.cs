@@ -69,8 +69,7 @@ public sealed record IndicatorApplyResult(
     [property: Id(0)] RowOutcome[] Outcomes,
     [property: Id(1)] RollupCell[] Cells,
     [property: Id(2)] StoredValue?[] Previous,
-    [property: Id(3)] bool[] FromThisBatch,
-    [property: Id(4)] DetectedWarning[] Warnings);
+    [property: Id(3)] bool[] FromThisBatch);
 
 /// <summary>One department of one county. Key: <c>cn-511725/health</c>.</summary>
 [Alias("plans.IDepartmentGrain")]

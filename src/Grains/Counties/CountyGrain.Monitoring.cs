@@ -17,6 +17,8 @@ public sealed partial class CountyGrain
     private const string MissingKind = "missingAfterDeadline";
     private IndicatorDefinition[]? _expected;
     private bool _missingDirty = true;
+    private readonly HashSet<string> _warningCheckDue = new(StringComparer.Ordinal);
+    private IGrainTimer? _warningTimer;
     private DateTimeOffset _missingCheckedAt;
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -29,6 +31,8 @@ public sealed partial class CountyGrain
 
     public async Task<WarningPage> GetWarningsAsync(WarningFilter filter)
     {
+        // A reader never sees a register behind an acknowledged push.
+        await CheckDueWarningsAsync();
         // Re-checking missing reports reads every department's reports; do it after a push, or once a minute.
         var now = time.GetUtcNow();
         if (_missingDirty || now - _missingCheckedAt > TimeSpan.FromMinutes(1))
@@ -137,6 +141,70 @@ public sealed partial class CountyGrain
             }
         }
         return errors;
+    }
+
+    /// <summary>
+    /// Warnings are evaluated shortly after a push rather than inside it: the push path stays as fast as it was, and a
+    /// county sending several years in a row has each indicator evaluated once, not once per year. A read of the warnings
+    /// evaluates whatever is due first; the persisted <see cref="CountyState.WarningsCheckedSequence"/> makes a new
+    /// activation catch up after a crash.
+    /// </summary>
+    private void MarkForWarningCheck(IEnumerable<string> indicators)
+    {
+        _warningCheckDue.UnionWith(indicators);
+        _missingDirty = true;
+        if (_warningTimer is null && _warningCheckDue.Count > 0)
+        {
+            _warningTimer = this.RegisterGrainTimer(async _ =>
+            {
+                _warningTimer?.Dispose();
+                _warningTimer = null;
+                try
+                {
+                    await CheckDueWarningsAsync();
+                }
+                catch (Exception e)
+                {
+                    logger.LogWarning(e, "County {County} could not evaluate its warnings; will retry on the next push or read", _code);
+                }
+            }, new GrainTimerCreationOptions(monitoring.Value.WarningDelay, Timeout.InfiniteTimeSpan));
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_warningCheckDue.Count > 0 && reason.ReasonCode != DeactivationReasonCode.ApplicationError)
+        {
+            try
+            {
+                await CheckDueWarningsAsync();
+            }
+            catch (Exception e)
+            {
+                logger.LogInformation(e, "County {County} deactivates with warnings to evaluate; the next activation does it", _code);
+            }
+        }
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    private async Task CheckDueWarningsAsync()
+    {
+        if (_warningCheckDue.Count == 0)
+        {
+            return;
+        }
+        var indicators = _warningCheckDue.ToArray();
+        var sequence = state.State.Sequence;
+        var detected = await Task.WhenAll(indicators.Select(async i => (Indicator: i, Warnings: await IndicatorGrain(i).GetWarningsAsync())));
+        var now = time.GetUtcNow();
+        var changed = UpdateWarnings(detected.ToDictionary(d => d.Indicator, d => d.Warnings, StringComparer.Ordinal), now);
+        changed |= await UpdateCrossIndicatorRulesAsync(indicators, now);
+        _warningCheckDue.ExceptWith(indicators);
+        if (changed || state.State.WarningsCheckedSequence != sequence)
+        {
+            state.State.WarningsCheckedSequence = _warningCheckDue.Count == 0 ? state.State.Sequence : state.State.WarningsCheckedSequence;
+            await state.WriteStateAsync();
+        }
     }
 
     /// <summary>

@@ -31,6 +31,9 @@ public sealed class CountyState
 
     /// <summary>Departments that have reported figures here (they hold the per-cell reporting times).</summary>
     [Id(6)] public HashSet<string> Departments { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The <see cref="Sequence"/> whose changes the warning register reflects (behind it: a check is due).</summary>
+    [Id(7)] public long WarningsCheckedSequence { get; set; }
 }
 
 [GenerateSerializer, Alias("plans.DatasetRecord")]
@@ -75,15 +78,15 @@ public sealed partial class CountyGrain(
             // The previous activation may have died between recording the batch and applying it everywhere.
             // Applying is idempotent, so finish it; tell the city afterwards (not from here: the city may be
             // activating and asking us for our contribution, which would wait for this activation).
-            var (_, _, warnings) = await ApplyToGrainsAsync(pending);
-            var warningsChanged = UpdateWarnings(warnings, time.GetUtcNow());
-            if (await UpdateCrossIndicatorRulesAsync(warnings.Keys, time.GetUtcNow()) | warningsChanged)
-            {
-                await state.WriteStateAsync();
-            }
+            await ApplyToGrainsAsync(pending);
             this.RegisterGrainTimer(AnnounceToParentAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
         await EnsureDeadlineReminderAsync();
+        if (state.State.WarningsCheckedSequence != state.State.Sequence)
+        {
+            // The previous activation acknowledged a push whose warnings it had not evaluated yet: evaluate everything.
+            MarkForWarningCheck(state.State.Indicators);
+        }
     }
 
     public async Task<ImportSummary> PushAsync(DataValueBatch batch)
@@ -118,15 +121,10 @@ public sealed partial class CountyGrain(
             await state.WriteStateAsync();
             var recorded = time.GetTimestamp();
 
-            var (outcomes, cells, warnings) = await ApplyToGrainsAsync(state.State.Pending);
+            var (outcomes, cells) = await ApplyToGrainsAsync(state.State.Pending);
             await ParentGrain().ApplyChildCellsAsync(_code, Version, cells);
             PlansMetrics.RollupLag.Record(time.GetElapsedTime(recorded).TotalMilliseconds);
-            _missingDirty = true;
-            var warningsChanged = UpdateWarnings(warnings, now);
-            if (await UpdateCrossIndicatorRulesAsync(warnings.Keys, now) | warningsChanged)
-            {
-                await state.WriteStateAsync();
-            }
+            MarkForWarningCheck(rows.Select(r => r.Indicator));
             var summary = Summary(batch, outcomes);
             PlansMetrics.Pushes.Add(1, new KeyValuePair<string, object?>("result", "accepted"));
             PlansMetrics.Values.Add(summary.Imported, new KeyValuePair<string, object?>("outcome", "imported"));
@@ -219,7 +217,7 @@ public sealed partial class CountyGrain(
             _ => point.Value == row.Value,
         };
 
-    private async Task<(RowOutcome[] Outcomes, RollupCell[] Cells, Dictionary<string, DetectedWarning[]> Warnings)> ApplyToGrainsAsync(PendingBatch batch)
+    private async Task<(RowOutcome[] Outcomes, RollupCell[] Cells)> ApplyToGrainsAsync(PendingBatch batch)
     {
         var outcomes = new RowOutcome[batch.Rows.Length];
         var groups = batch.Rows.Select((row, index) => (row, index)).GroupBy(x => x.row.Indicator, StringComparer.Ordinal).ToArray();
@@ -246,12 +244,7 @@ public sealed partial class CountyGrain(
                 .Select(g => new DepartmentReport(g.Key.Indicator, g.Key.Year, g.Count(), batch.ReportedAt)).ToArray()));
         await Task.WhenAll(reports.Select(r => GrainFactory.GetGrain<IDepartmentGrain>(GrainKeys.Department(_code, r.Department)).RecordAsync(r.Reports)));
         state.State.Departments.UnionWith(batch.Rows.Select(r => r.Department!));
-        var warnings = new Dictionary<string, DetectedWarning[]>(StringComparer.Ordinal);
-        for (var gi = 0; gi < groups.Length; gi++)
-        {
-            warnings[groups[gi].Key] = results[gi].Warnings;
-        }
-        return (outcomes, [.. results.SelectMany(r => r.Cells)], warnings);
+        return (outcomes, [.. results.SelectMany(r => r.Cells)]);
     }
 
     private async Task AnnounceToParentAsync(CancellationToken cancellationToken)

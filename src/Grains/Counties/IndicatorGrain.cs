@@ -79,7 +79,7 @@ public sealed class IndicatorGrain(
             }
         }
         var cells = keys.Select(k => Cell(k, after)).OfType<RollupCell>().ToArray();
-        return new IndicatorApplyResult(outcomes, cells, previous, fromThisBatch, DetectWarnings());
+        return new IndicatorApplyResult(outcomes, cells, previous, fromThisBatch);
     }
 
     public Task<DetectedWarning[]> GetWarningsAsync() => Task.FromResult(DetectWarnings());

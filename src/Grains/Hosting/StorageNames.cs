@@ -38,6 +38,9 @@ public sealed class MonitoringOptions
     /// <summary>How often each county re-checks its missing reports against the deadline (a reminder; at least a minute).</summary>
     public TimeSpan DeadlineCheckPeriod { get; set; } = TimeSpan.FromHours(6);
 
+    /// <summary>How long after a push a county evaluates the warnings of the indicators it touched (reads do it at once).</summary>
+    public TimeSpan WarningDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Cleared warnings kept per county (oldest dropped first).</summary>
     public int ClearedWarningsKept { get; set; } = 2000;
 
