@@ -29,6 +29,21 @@ public sealed class ApiFixture : WebApplicationFactory<Program>
     public string Token(string role, string orgUnit, string? department = null, string? subject = null) =>
         Services.GetRequiredService<DevTokenIssuer>().Issue(role, orgUnit, department, subject).AccessToken;
 
+    /// <summary>A token as an outside identity provider issues it: signed and valid, with a subject but no role claims.</summary>
+    public string TokenWithoutRoles(string subject)
+    {
+        var options = Services.GetRequiredService<AuthOptions>();
+        var key = Services.GetRequiredService<DevTokenIssuer>().SigningKey;
+        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = options.EffectiveIssuer,
+            Audience = options.Audience,
+            Claims = new Dictionary<string, object> { ["sub"] = subject },
+            Expires = DateTime.UtcNow.AddHours(1),
+            SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(key, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        });
+    }
+
     public HttpClient ClientAs(string role, string orgUnit, string? department = null)
     {
         var client = CreateClient();

@@ -64,6 +64,9 @@ public sealed class RateLimitOptions
 /// </summary>
 public sealed class DevTokenIssuer(AuthOptions options, SymmetricSecurityKey key, TimeProvider time)
 {
+    /// <summary>The key tokens are signed with (tests sign IdP-like tokens with it).</summary>
+    public SymmetricSecurityKey SigningKey => key;
+
     public sealed record TokenRequest(string? Role, string? OrgUnit, string? Department, string? Subject);
 
     public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string Role, string OrgUnit, string? Department, string Subject);
