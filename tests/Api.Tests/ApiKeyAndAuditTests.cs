@@ -146,6 +146,21 @@ public sealed class ApiKeyAndAuditTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_token_whose_claims_are_not_a_valid_grant_is_refused()
+    {
+        foreach (var (role, unit, department) in new (string, string, string?)[]
+                 {
+                     ("county-reporter", "510000", null), ("department-reporter", "511725", null), ("city-approver", "511725", null),
+                     ("superuser", "510000", null), ("viewer", "999999", null), ("viewer", "511725", "health"),
+                 })
+        {
+            var client = fixture.AnonymousClient();
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Token(role, unit, department));
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/org-units/511725/rollup")).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task The_csv_export_neutralises_formulas()
     {
         // The principal is whatever subject the identity provider put in the token: here, formulas.

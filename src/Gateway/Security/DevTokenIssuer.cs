@@ -31,6 +31,14 @@ public sealed class AuthOptions
 
     public DevIssuerOptions DevIssuer { get; set; } = new();
 
+    /// <summary>
+    /// The first administrator of a fresh installation whose IdP issues no role claims: this token subject is a
+    /// province administrator at <see cref="BootstrapAdminOrgUnit"/> until a role assignment says otherwise.
+    /// </summary>
+    public string? BootstrapAdminSubject { get; set; }
+
+    public string? BootstrapAdminOrgUnit { get; set; }
+
     public RateLimitOptions RateLimit { get; set; } = new();
 
     public const string DefaultIssuer = "orleans-plans";

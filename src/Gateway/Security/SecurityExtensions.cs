@@ -115,14 +115,35 @@ public static class SecurityExtensions
             },
             OnTokenValidated = async ctx =>
             {
-                // Tokens of an IdP that knows nothing of our roles: the administrator's role assignment of the subject.
                 var user = ctx.Principal!;
-                if (user.HasClaim(c => c.Type == PlansClaims.Role) || user.FindFirst(PlansClaims.Subject)?.Value is not { } subject)
+                var roles = user.FindAll(PlansClaims.Role).ToArray();
+                if (roles.Length > 0)
+                {
+                    // A principal is one role at one unit; a token that grants something the rules never grant (a
+                    // reporter at a province, two roles, an unknown department) is refused rather than half-trusted.
+                    var units = user.FindAll(PlansClaims.OrgUnit).ToArray();
+                    var departments = user.FindAll(PlansClaims.Department).ToArray();
+                    var data = ctx.HttpContext.RequestServices.GetRequiredService<OrleansPlans.Domain.PlanData>();
+                    if (roles.Length > 1 || units.Length != 1 || departments.Length > 1
+                        || Roles.InvalidGrant(data, roles[0].Value, units[0].Value, departments.FirstOrDefault()?.Value) is not null)
+                    {
+                        ctx.Fail("the token's role, org_unit and department claims are not a valid grant");
+                    }
+                    return;
+                }
+                if (user.FindFirst(PlansClaims.Subject)?.Value is not { } subject)
                 {
                     return;
                 }
+                // Tokens of an IdP that knows nothing of our roles: the administrator's role assignment of the subject,
+                // or, on a fresh installation, the configured bootstrap administrator.
                 var assignments = ctx.HttpContext.RequestServices.GetRequiredService<IRoleAssignmentStore>();
-                if (await assignments.FindAsync(subject, ctx.HttpContext.RequestAborted) is { } assignment)
+                var assignment = await assignments.FindAsync(subject, ctx.HttpContext.RequestAborted);
+                if (assignment is null && options.BootstrapAdminSubject is { Length: > 0 } bootstrap && bootstrap == subject && options.BootstrapAdminOrgUnit is { } unit)
+                {
+                    assignment = new RoleAssignment(subject, Roles.ProvinceAdmin, unit, null, DateTimeOffset.UnixEpoch, "configuration");
+                }
+                if (assignment is not null)
                 {
                     var identity = new System.Security.Claims.ClaimsIdentity([
                         new(PlansClaims.Role, assignment.Role), new(PlansClaims.OrgUnit, assignment.OrgUnit),
