@@ -188,6 +188,13 @@ public sealed class AccessMatrixTests(ApiFixture fixture, ITestOutputHelper outp
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.NotEmpty(response.Headers.WwwAuthenticate);
+        using (var html = new HttpRequestMessage(HttpMethod.Get, "/api/v1/org-units/510000/rollup"))
+        {
+            html.Headers.Accept.ParseAdd("text/html");
+            var browser = await anonymous.SendAsync(html);
+            Assert.Equal(HttpStatusCode.Unauthorized, browser.StatusCode);
+            Assert.Equal("application/problem+json", browser.Content.Headers.ContentType?.MediaType);
+        }
 
         var token = fixture.Token("province-admin", "510000");
         foreach (var bad in new[] { "garbage", token[..^4] + "AAAA", token.Replace('.', '!'), "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4Iiwicm9sZSI6InByb3ZpbmNlLWFkbWluIiwib3JnX3VuaXQiOiIwMDAwMDAifQ." })

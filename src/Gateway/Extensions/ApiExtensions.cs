@@ -47,7 +47,24 @@ public static class ApiExtensions
     public static WebApplication UsePlansApi(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // Bodiless 4xx/5xx (401 challenges, 404/405 of routing, 415 of binding) become ProblemDetails — also for a
+        // client that does not accept JSON (Accept: text/html), which the problem-details service alone would skip.
+        app.UseStatusCodePages(async status =>
+        {
+            var http = status.HttpContext;
+            var problem = new ProblemDetails
+            {
+                Status = http.Response.StatusCode,
+                Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(http.Response.StatusCode),
+                Type = "https://orleans-plans.example/problems/" + http.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+            if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem }))
+            {
+                problem.Instance = http.Request.Path;
+                await http.Response.WriteAsJsonAsync(problem, (JsonSerializerOptions?)null, "application/problem+json");
+            }
+        });
         app.UseSwagger();
         app.UseSwaggerUI(o => o.DocumentTitle = "OrleansPlans API");
         app.Lifetime.ApplicationStarted.Register(() =>
