@@ -189,7 +189,7 @@ public sealed class ChildProcess : IDisposable
             psi.Environment.Remove(key);
         }
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        foreach (var (k, v) in environment)
+        foreach (var (k, v) in BenchAuth.Environment.Concat(environment))
         {
             psi.Environment[k] = v;
         }
@@ -312,7 +312,7 @@ public sealed class ChildProcess : IDisposable
 public static class Http
 {
     public static HttpClient Client(Uri baseAddress, TimeSpan timeout, int connections) =>
-        new(new SocketsHttpHandler
+        BenchAuth.Apply(new HttpClient(new SocketsHttpHandler
         {
             UseProxy = false,
             MaxConnectionsPerServer = connections,
@@ -322,7 +322,7 @@ public static class Http
         {
             BaseAddress = baseAddress,
             Timeout = timeout,
-        };
+        });
 }
 
 /// <summary>CPU time and memory of processes from /proc (Linux).</summary>

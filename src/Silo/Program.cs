@@ -1,4 +1,3 @@
-using Orleans.Dashboard;
 using OrleansPlans.Silo.Hosting;
 
 namespace OrleansPlans.Silo;
@@ -22,7 +21,8 @@ public static class SiloProgram
         var app = builder.Build();
         app.MapSiloEndpoints();
         app.MapTelemetry();
-        app.MapOrleansDashboard("/dashboard");
+        // The dashboard UI is served by the gateways, behind authorization (docs/security.md); silos only feed it
+        // (AddDashboard), so no unauthenticated dashboard is reachable even through a port-forward.
         await app.RunAsync();
         return 0;
     }

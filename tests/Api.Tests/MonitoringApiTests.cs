@@ -12,8 +12,8 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
 {
     private readonly HttpClient _http = fixture.CreateClient();
 
-    private Task<HttpResponseMessage> PostJson(string path, string json) =>
-        _http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+    private Task<HttpResponseMessage> PostJson(string path, string json, HttpClient? client = null) =>
+        (client ?? _http).PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
 
     private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
@@ -147,19 +147,28 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
     public async Task A_lead_department_reports_measure_progress_and_bad_reports_name_each_field()
     {
         // 大安市 220882, women's plan, health measure 2 (lead: 市卫健局 only) and measure 1 (two leads).
+        var reporter = fixture.ClientAs("county-reporter", "220882");
         var ok = await PostJson("/api/v1/counties/220882/measure-reports",
-            """{ "plan": "women", "area": "health", "measure": 2, "year": 2024, "status": "onTrack", "narrative": "新建妇幼保健服务站3个" }""");
+            """{ "plan": "women", "area": "health", "measure": 2, "year": 2024, "status": "onTrack", "narrative": "新建妇幼保健服务站3个" }""", reporter);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal("health", (string)(await Json(ok))["department"]!);
 
         var bad = await PostJson("/api/v1/counties/220882/measure-reports",
-            """{ "plan": "women", "area": "health", "measure": 1, "year": 2099, "status": "fine", "narrative": "" }""");
+            """{ "plan": "women", "area": "health", "measure": 1, "year": 2099, "status": "fine", "narrative": "" }""", reporter);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         var fields = (await Json(bad))["errors"]!.AsArray().Select(e => (string)e!["field"]!).ToHashSet();
         Assert.Equal(new HashSet<string> { "year", "status", "narrative", "department" }, fields);
         var wrongLead = await PostJson("/api/v1/counties/220882/measure-reports",
-            """{ "plan": "women", "area": "health", "measure": 2, "year": 2024, "status": "completed", "narrative": "x", "department": "市教育局" }""");
+            """{ "plan": "women", "area": "health", "measure": 2, "year": 2024, "status": "completed", "narrative": "x", "department": "市教育局" }""", reporter);
         Assert.Equal(HttpStatusCode.BadRequest, wrongLead.StatusCode);
+        // A department reporter reports only for its own department; a viewer not at all.
+        var education = fixture.ClientAs("department-reporter", "220882", "education");
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostJson("/api/v1/counties/220882/measure-reports",
+            """{ "plan": "women", "area": "health", "measure": 2, "year": 2024, "status": "completed", "narrative": "x" }""", education)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostJson("/api/v1/counties/220882/measure-reports",
+            """{ "plan": "women", "area": "health", "measure": 2, "year": 2024, "status": "completed", "narrative": "x" }""", fixture.ClientAs("viewer", "220882"))).StatusCode);
+        var audit = await Get("/api/v1/admin/audit?action=measure-report.record&orgUnit=220882");
+        Assert.Contains(audit.AsArray(), e => (string?)e!["after"]?["narrative"] == "新建妇幼保健服务站3个" && (string?)e["principal"] is not null);
 
         var list = await Get("/api/v1/counties/220882/measure-reports?year=2024");
         var measure = list.AsArray().Single(m => (string)m!["area"]! == "health" && (int)m["measure"]! == 2 && (string)m["plan"]! == "women")!;
@@ -179,33 +188,39 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
             leaves.AddRange((await Get($"/api/v1/divisions/{city}"))["children"]!.AsArray().Select(c => (string)c!["code"]!));
         }
         var first = leaves[0];
+        HttpClient CityApprover(string county) => fixture.ClientAs("city-approver", county[..4] + "00");
+        var reporter = fixture.ClientAs("county-reporter", first);
+        var provinceApprover = fixture.ClientAs("province-approver", province);
         Assert.Equal(HttpStatusCode.OK, (await PostJson($"/api/v1/counties/{first}/data-values",
-            """{ "year": 2024, "values": [ { "indicator": "maternal-mortality-rate", "numerator": 1, "denominator": 5000 } ] }""")).StatusCode);
+            """{ "year": 2024, "values": [ { "indicator": "maternal-mortality-rate", "numerator": 1, "denominator": 5000 } ] }""", reporter)).StatusCode);
 
-        var early = await PostJson($"/api/v1/counties/{first}/datasets/2024/approve", "{}");
+        var early = await PostJson($"/api/v1/counties/{first}/datasets/2024/approve", "{}", CityApprover(first));
         Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
         Assert.Equal("open", (string)(await Json(early))["state"]!);
-        Assert.Equal(HttpStatusCode.OK, (await PostJson($"/api/v1/counties/{first}/datasets/2024/submit", "{}")).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await PostJson($"/api/v1/counties/{first}/datasets/2024/return", "{}")).StatusCode); // comment required
-        Assert.Equal(HttpStatusCode.OK, (await PostJson($"/api/v1/counties/{first}/datasets/2024/approve", """{ "level": "city" }""")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostJson($"/api/v1/counties/{first}/datasets/2024/approve", "{}", reporter)).StatusCode); // a reporter never approves
+        Assert.Equal(HttpStatusCode.OK, (await PostJson($"/api/v1/counties/{first}/datasets/2024/submit", "{}", reporter)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostJson($"/api/v1/counties/{first}/datasets/2024/return", "{}", CityApprover(first))).StatusCode); // comment required
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostJson($"/api/v1/counties/{first}/datasets/2024/approve", """{ "level": "province" }""", CityApprover(first))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostJson($"/api/v1/counties/{first}/datasets/2024/approve", """{ "level": "city" }""", CityApprover(first))).StatusCode);
 
         var locked = await PostJson($"/api/v1/counties/{first}/data-values",
-            """{ "year": 2024, "values": [ { "indicator": "maternal-mortality-rate", "numerator": 2, "denominator": 5000 } ] }""");
+            """{ "year": 2024, "values": [ { "indicator": "maternal-mortality-rate", "numerator": 2, "denominator": 5000 } ] }""", reporter);
         Assert.Equal(HttpStatusCode.Conflict, locked.StatusCode);
         var problem = await Json(locked);
         Assert.Equal((0, "year"), ((int)problem["errors"]![0]!["row"]!, (string)problem["errors"]![0]!["field"]!));
         Assert.Equal(1m, (decimal)(await Get($"/api/v1/org-units/{first}/rollup?year=2024"))["indicators"]![0]!["numerator"]!);
 
-        var notYet = await PostJson($"/api/v1/org-units/{province}/datasets/2024/approve", "{}");
+        var notYet = await PostJson($"/api/v1/org-units/{province}/datasets/2024/approve", "{}", provinceApprover);
         Assert.Equal(HttpStatusCode.Conflict, notYet.StatusCode);
         Assert.Equal(leaves.Count - 1, (await Json(notYet))["counties"]!.AsArray().Count);
 
         foreach (var county in leaves.Skip(1))
         {
-            Assert.Equal(HttpStatusCode.OK, (await PostJson($"/api/v1/counties/{county}/datasets/2024/submit", "{}")).StatusCode);
-            Assert.Equal(HttpStatusCode.OK, (await PostJson($"/api/v1/counties/{county}/datasets/2024/approve", "{}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await PostJson($"/api/v1/counties/{county}/datasets/2024/submit", "{}", fixture.ClientAs("county-reporter", county))).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await PostJson($"/api/v1/counties/{county}/datasets/2024/approve", "{}", CityApprover(county))).StatusCode);
         }
-        var done = await PostJson($"/api/v1/org-units/{province}/datasets/2024/approve", """{ "comment": "全区数据审核通过" }""");
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostJson($"/api/v1/org-units/{province}/datasets/2024/approve", "{}", CityApprover(first))).StatusCode);
+        var done = await PostJson($"/api/v1/org-units/{province}/datasets/2024/approve", """{ "comment": "全区数据审核通过" }""", provinceApprover);
         Assert.Equal(HttpStatusCode.OK, done.StatusCode);
         Assert.Equal(leaves.Count, (int)(await Json(done))["approved"]!);
         var rollup = await Get($"/api/v1/org-units/{province}/rollup?year=2024");
@@ -213,8 +228,11 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
 
         var history = (await Get($"/api/v1/counties/{first}/datasets/2024"))["history"]!.AsArray().Select(h => (string)h!["action"]!).ToArray();
         Assert.Equal(["submit", "approve", "approve"], history);
-        Assert.Equal(HttpStatusCode.Conflict, (await PostJson($"/api/v1/counties/{first}/datasets/2024/unapprove", """{ "level": "city", "comment": "x" }""")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await PostJson($"/api/v1/counties/{first}/datasets/2024/unapprove", """{ "level": "province", "comment": "复核" }""")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await PostJson($"/api/v1/counties/{first}/datasets/2024/unapprove", """{ "comment": "x" }""", CityApprover(first))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostJson($"/api/v1/counties/{first}/datasets/2024/unapprove", """{ "comment": "复核" }""", provinceApprover)).StatusCode);
+        var trail = await Get($"/api/v1/admin/audit?orgUnit={first}");
+        Assert.Equal(["approval.unapprove", "approval.approve", "approval.approve", "approval.submit"],
+            trail.AsArray().Select(e => (string)e!["action"]!).Where(a => a.StartsWith("approval.", StringComparison.Ordinal)).ToArray());
     }
 
     [Fact]

@@ -46,8 +46,17 @@ after(async () => {
 
 // ---- helpers -------------------------------------------------------------------------------------------------
 
-async function api(path, init) {
-  const r = await fetch(BASE + path, init);
+// The tests read and push as a national province administrator, with a token of the embedded development issuer.
+let token = null;
+async function api(path, init = {}) {
+  if (!token) {
+    const t = await fetch(`${BASE}/api/v1/dev/tokens`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ role: 'province-admin', orgUnit: '000000' }),
+    });
+    if (!t.ok) throw new Error(`${t.status} /api/v1/dev/tokens: ${await t.text()}`);
+    token = (await t.json()).accessToken;
+  }
+  const r = await fetch(BASE + path, { ...init, headers: { ...(init.headers ?? {}), Authorization: `Bearer ${token}` } });
   const body = await r.json();
   if (!r.ok) throw new Error(`${r.status} ${path}: ${JSON.stringify(body)}`);
   return body;

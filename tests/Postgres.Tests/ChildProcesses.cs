@@ -283,6 +283,11 @@ public sealed class GatewayProcess : ChildProcess
             ["ConnectionStrings__OrleansPlans"] = connectionString,
             ["Orleans__ClusterId"] = clusterId,
             ["Demo__Enabled"] = "false",
+            // Tokens signed with the test key (TestTokens) are accepted; no development issuer with a database.
+            ["Auth__SigningKey"] = TestTokens.SigningKey,
+            // The load tests push as one principal faster than the production default allows.
+            ["Auth__RateLimit__PermitsPerSecond"] = "100000",
+            ["Auth__RateLimit__Burst"] = "100000",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {
@@ -295,11 +300,13 @@ public sealed class GatewayProcess : ChildProcess
 /// <summary>HTTP helpers for talking to a gateway process on loopback.</summary>
 public static class Http
 {
+    /// <summary>A client authenticated as a national province administrator (a token signed with the gateways' test key).</summary>
     public static HttpClient Client(Uri baseAddress, TimeSpan timeout) =>
         new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2), MaxConnectionsPerServer = 64 })
         {
             BaseAddress = baseAddress,
             Timeout = timeout,
+            DefaultRequestHeaders = { Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestTokens.Create("province-admin", "000000")) },
         };
 
     /// <summary>A county push of total rows: (indicator, numerator, denominator).</summary>

@@ -3,11 +3,12 @@ using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
 using OrleansPlans.Gateway.Model;
 using OrleansPlans.Gateway.Monitoring;
+using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Apis;
 
 /// <summary>A comment for returning or un-approving (required there), optional elsewhere.</summary>
-/// <param name="Level">For approve and unapprove: city (default) or province.</param>
+/// <param name="Level">Optional check: the level the caller means to act at (county, city or province); it must be the caller's own.</param>
 /// <param name="ReturnToCounty">For a city's un-approval: reopen the dataset for the county instead of back to submitted.</param>
 public sealed record ApprovalRequest(string? Comment, string? Level, bool? ReturnToCounty);
 
@@ -24,24 +25,29 @@ public static class ApprovalApi
     public static IEndpointRouteBuilder MapApprovalApi(this IEndpointRouteBuilder app)
     {
         var county = app.MapGroup("/api/v1/counties/{code}/datasets/{year:int}").WithTags("Approval");
-        county.MapGet("", GetAsync).WithName("GetDataset").WithSummary("A county's annual dataset: approval state, lock and history");
-        county.MapPost("/submit", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains) =>
-                TransitionAsync(code, year, "submit", "county", body, http, data, grains))
-            .WithName("SubmitDataset").WithSummary("The county submits its dataset of the year to the city");
-        county.MapPost("/approve", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains) =>
-                ApproveCountyAsync(code, year, body, http, data, grains))
-            .WithName("ApproveDataset").WithSummary("The city approves a submitted dataset (level=city), or the province one its city approved (level=province)");
-        county.MapPost("/return", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains) =>
-                TransitionAsync(code, year, "return", "city", body, http, data, grains))
-            .WithName("ReturnDataset").WithSummary("The city returns a submitted dataset to the county with a comment");
-        county.MapPost("/unapprove", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains) =>
-                TransitionAsync(code, year, "unapprove", body?.Level ?? "city", body, http, data, grains))
-            .WithName("UnapproveDataset").WithSummary("Lifts an approval (level=city or province) with a comment, so figures can change again");
+        county.MapGet("", GetAsync).RequireOrgScope(OrgAccess.Read).WithName("GetDataset").WithSummary("A county's annual dataset: approval state, lock and history");
+        county.MapPost("/submit", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
+                TransitionAsync(code, year, "submit", body, http, data, grains, audit, time))
+            .RequireOrgScope(OrgAccess.Submit)
+            .WithName("SubmitDataset").WithSummary("The county submits its dataset of the year to the city (county reporter)");
+        county.MapPost("/approve", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
+                TransitionAsync(code, year, "approve", body, http, data, grains, audit, time))
+            .RequireOrgScope(OrgAccess.Approve)
+            .WithName("ApproveDataset").WithSummary("The city approver approves a submitted dataset; the province approver one its city approved, once all cities have");
+        county.MapPost("/return", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
+                TransitionAsync(code, year, "return", body, http, data, grains, audit, time))
+            .RequireOrgScope(OrgAccess.Approve)
+            .WithName("ReturnDataset").WithSummary("The city approver returns a submitted dataset to the county with a comment");
+        county.MapPost("/unapprove", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
+                TransitionAsync(code, year, "unapprove", body, http, data, grains, audit, time))
+            .RequireOrgScope(OrgAccess.Approve)
+            .WithName("UnapproveDataset").WithSummary("Lifts the caller's level's approval with a comment, so figures can change again");
 
         var subtree = app.MapGroup("/api/v1/org-units/{code}/datasets/{year:int}").WithTags("Approval");
-        subtree.MapGet("", GetSubtreeAsync).WithName("GetSubtreeDatasets").WithSummary("Approval state of every county dataset of a city or province in a year");
-        subtree.MapPost("/approve", ApproveProvinceAsync).WithName("ApproveProvinceDatasets")
-            .WithSummary("The province approves the year's datasets of all its counties, once every city has approved all of its own");
+        subtree.MapGet("", GetSubtreeAsync).RequireOrgScope(OrgAccess.Read).WithName("GetSubtreeDatasets")
+            .WithSummary("Approval state of every county dataset of a city or province in a year");
+        subtree.MapPost("/approve", ApproveProvinceAsync).RequireOrgScope(OrgAccess.Approve).WithName("ApproveProvinceDatasets")
+            .WithSummary("The province approver approves the year's datasets of all its counties, once every city has approved all of its own");
         return app;
     }
 
@@ -54,39 +60,61 @@ public static class ApprovalApi
         return TypedResults.Ok(await grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(code)).GetDatasetAsync(year));
     }
 
-    private static async Task<Results<Ok<DatasetApprovalView>, ProblemHttpResult>> ApproveCountyAsync(
-        string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains)
-    {
-        if (body?.Level == "province" && data.OrgUnit(code) is { Level: OrgUnitLevel.County } unit)
-        {
-            var province = data.ChainOf(unit.Code).First(u => u.Level == OrgUnitLevel.Province);
-            var datasets = await new MonitoringQueries(data, grains).DatasetsAsync(province, year);
-            return await TransitionAsync(code, year, "approve", "province", body, http, data, grains, AllApproved(datasets));
-        }
-        return await TransitionAsync(code, year, "approve", body?.Level ?? "city", body, http, data, grains);
-    }
-
     private static bool AllApproved(IEnumerable<DatasetApprovalView> datasets) => datasets.All(d => d.State is "approvedByCity" or "approvedByProvince");
 
+    /// <summary>The approval level a caller acts at follows from its role, never from the request.</summary>
+    private static string? LevelOf(PlansPrincipal principal, string action) => (action, principal.Role) switch
+    {
+        ("submit", Roles.CountyReporter or Roles.ProvinceAdmin) => "county",
+        (not "submit", Roles.CityApprover) => "city",
+        (not "submit", Roles.ProvinceApprover) => "province",
+        _ => null,
+    };
+
     private static async Task<Results<Ok<DatasetApprovalView>, ProblemHttpResult>> TransitionAsync(
-        string code, int year, string action, string role, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, bool allCitiesApproved = false)
+        string code, int year, string action, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time)
     {
         if (Validate(code, year, data) is { } problem)
         {
             return problem;
         }
-        if (role is not ("county" or "city" or "province"))
+        var principal = PlansPrincipal.From(http.User)!;
+        if (LevelOf(principal, action) is not { } role)
         {
-            return ApiProblems.BadRequest("level must be city or province");
+            return TypedResults.Problem(title: "Forbidden", statusCode: StatusCodes.Status403Forbidden, type: ApiProblems.TypeBase + "forbidden",
+                detail: $"a {principal.Role} cannot {action} a dataset");
+        }
+        if (body?.Level is { } level && level != role)
+        {
+            return TypedResults.Problem(title: "Forbidden", statusCode: StatusCodes.Status403Forbidden, type: ApiProblems.TypeBase + "forbidden",
+                detail: $"a {principal.Role} acts at the {role} level, not the {level} level");
         }
         if (body?.Comment is { Length: > 2000 })
         {
             return ApiProblems.BadRequest("comment is longer than 2,000 characters");
         }
-        var actor = http.User.Identity?.Name ?? "anonymous";
-        var command = new ApprovalCommand(action, role, actor, body?.Comment, body?.ReturnToCounty ?? false, allCitiesApproved);
-        var outcome = await grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(code)).TransitionDatasetAsync(year, command);
-        return outcome.Error is null ? TypedResults.Ok(outcome.Dataset) : Refused(outcome);
+        var allCitiesApproved = false;
+        if (role == "province" && action == "approve")
+        {
+            var province = data.ChainOf(code).First(u => u.Level == OrgUnitLevel.Province);
+            allCitiesApproved = AllApproved(await new MonitoringQueries(data, grains).DatasetsAsync(province, year));
+        }
+        var grain = grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(code));
+        var command = new ApprovalCommand(action, role, principal.Subject, body?.Comment, body?.ReturnToCounty ?? false, allCitiesApproved);
+        var outcome = await grain.TransitionDatasetAsync(year, command);
+        if (outcome.Error is not null)
+        {
+            return Refused(outcome);
+        }
+        await Audit(audit, time, principal, code, year, action, outcome.Dataset);
+        return TypedResults.Ok(outcome.Dataset);
+    }
+
+    private static Task Audit(IAuditLog audit, TimeProvider time, PlansPrincipal principal, string county, int year, string action, DatasetApprovalView after)
+    {
+        var last = after.History[^1];
+        return audit.AppendAsync(new AuditRecord(time.GetUtcNow(), principal.Subject, "approval." + action, county, $"dataset:{year}",
+            AuditActions.Json(new { state = last.From }), AuditActions.Json(new { state = last.To, role = last.Role, comment = last.Comment })));
     }
 
     private static ProblemHttpResult Refused(ApprovalOutcome outcome) => outcome.Error switch
@@ -120,7 +148,7 @@ public static class ApprovalApi
         datasets.Aggregate(new ApprovalTally(year, 0, 0, 0, 0), (acc, d) => acc.Add(ApprovalTally.Of(year, d.State)));
 
     private static async Task<Results<Ok<ProvinceApprovalResponse>, ProblemHttpResult>> ApproveProvinceAsync(
-        string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, MonitoringQueries queries)
+        string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, MonitoringQueries queries, IAuditLog audit, TimeProvider time)
     {
         if (data.OrgUnit(code) is not { Level: OrgUnitLevel.Province } unit)
         {
@@ -139,13 +167,22 @@ public static class ApprovalApi
                     ["counties"] = notReady.Take(200).Select(d => new { code = d.County, state = d.State }).ToArray(),
                 });
         }
-        var actor = http.User.Identity?.Name ?? "anonymous";
+        var principal = PlansPrincipal.From(http.User)!;
+        if (principal.Role != Roles.ProvinceApprover)
+        {
+            return TypedResults.Problem(title: "Forbidden", statusCode: StatusCodes.Status403Forbidden, type: ApiProblems.TypeBase + "forbidden",
+                detail: $"a {principal.Role} cannot give the province's approval");
+        }
         var approved = 0;
         foreach (var d in datasets.Where(d => d.State == "approvedByCity"))
         {
             var outcome = await grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(d.County))
-                .TransitionDatasetAsync(year, new ApprovalCommand("approve", "province", actor, body?.Comment, AllCitiesApproved: true));
-            approved += outcome.Error is null ? 1 : 0;
+                .TransitionDatasetAsync(year, new ApprovalCommand("approve", "province", principal.Subject, body?.Comment, AllCitiesApproved: true));
+            if (outcome.Error is null)
+            {
+                approved++;
+                await Audit(audit, time, principal, d.County, year, "approve", outcome.Dataset);
+            }
         }
         return TypedResults.Ok(new ProvinceApprovalResponse(ApiMapping.Ref(unit), year, approved, Tally(year, await queries.DatasetsAsync(unit, year))));
     }

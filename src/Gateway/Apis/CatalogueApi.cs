@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansPlans.Domain;
 using OrleansPlans.Gateway.Model;
+using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Apis;
 
@@ -8,7 +9,8 @@ public static class CatalogueApi
 {
     public static IEndpointRouteBuilder MapCatalogueApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1").WithTags("Catalogue");
+        // Reference data: any caller with a known role.
+        var api = app.MapGroup("/api/v1").WithTags("Catalogue").RequireAuthorization(Policies.Authenticated);
 
         api.MapGet("/indicators", (PlanData data, string? plan, string? area) =>
                 TypedResults.Ok(data.IndicatorList

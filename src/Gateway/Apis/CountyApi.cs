@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
 using OrleansPlans.Gateway.Model;
+using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Apis;
 
@@ -10,7 +11,7 @@ public static class CountyApi
 {
     public static IEndpointRouteBuilder MapCountyApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/counties/{code}").WithTags("Counties");
+        var api = app.MapGroup("/api/v1/counties/{code}").WithTags("Counties").RequireOrgScope(OrgAccess.Read);
 
         api.MapGet("/departments/{department}", GetDepartmentAsync)
             .WithName("GetDepartment")

@@ -4,6 +4,7 @@ using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
 using OrleansPlans.Gateway.Extensions;
 using OrleansPlans.Gateway.Model;
+using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Apis;
 
@@ -14,10 +15,13 @@ public static class DataValuesApi
         app.MapPost("/api/v1/counties/{code}/data-values", PushAsync)
             .WithTags("Data values")
             .WithName("PushDataValues")
+            .RequireOrgScope(OrgAccess.Push)
             .WithSummary("Push a county's figures (JSON or text/csv); atomic: any bad row rejects the whole batch")
             .Accepts<PushRequest>("application/json", "text/csv")
             .Produces<ImportSummaryResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -32,7 +36,8 @@ public static class DataValuesApi
     public sealed record PushRow(string Indicator, Dictionary<string, string>? Disaggregation, decimal? Numerator, decimal? Denominator, decimal? Value, string? Department);
 
     private static async Task<Results<Ok<ImportSummaryResponse>, ProblemHttpResult>> PushAsync(
-        string code, HttpRequest request, PlanData data, IGrainFactory grains, [FromQuery] bool? dryRun, [FromQuery] int? year, CancellationToken cancellationToken)
+        string code, HttpRequest request, PlanData data, IGrainFactory grains, OrgScope scope, IAuditLog audit, TimeProvider time,
+        [FromQuery] bool? dryRun, [FromQuery] int? year, CancellationToken cancellationToken)
     {
         if (data.OrgUnit(code) is not { Level: OrgUnitLevel.County })
         {
@@ -51,25 +56,67 @@ public static class DataValuesApi
         byte[] body;
         try
         {
+            // Bounded here too: a chunked body has no Content-Length, and not every server enforces Kestrel's limit.
             using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, cancellationToken);
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > ApiExtensions.MaxBodyBytes)
+                {
+                    return TooLarge();
+                }
+            }
             body = buffer.ToArray();
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return TooLarge();
         }
+        catch (BadHttpRequestException e)
+        {
+            return TypedResults.Problem(title: "Could not read the request body", statusCode: e.StatusCode, type: ApiProblems.TypeBase + "bad-request");
+        }
         var parsed = mediaType == "text/csv" ? BatchParsing.FromCsv(body, year) : BatchParsing.FromJson(body);
         if (parsed.Errors.Count > 0)
         {
             return ApiProblems.InvalidBatch(parsed.Errors);
         }
-        var principal = request.HttpContext.User.Identity?.Name ?? "anonymous";
-        var batch = new DataValueBatch(Guid.NewGuid(), principal, parsed.Rows, dryRun ?? false);
+        // The row limit is checked here as well as in the county grain, so an oversized batch never crosses the wire.
+        if (parsed.Rows.Length > BatchValidation.MaxRows)
+        {
+            return ApiProblems.InvalidBatch([new RowError(-1, "values", $"the batch has {parsed.Rows.Length} values; at most {BatchValidation.MaxRows} are accepted per batch")]);
+        }
+        // The county is in the caller's scope (endpoint policy); a department reporter may also only send its own
+        // department's indicators: any other row rejects the whole batch, naming the rows.
+        var principal = PlansPrincipal.From(request.HttpContext.User)!;
+        var outside = scope.RowsOutsideScope(principal, parsed.Rows);
+        if (outside.Count > 0)
+        {
+            return TypedResults.Problem(
+                title: "The batch was rejected; nothing was applied",
+                detail: $"{outside.Count} row(s) outside what {principal.Role} '{principal.Subject}' may push",
+                statusCode: StatusCodes.Status403Forbidden,
+                type: ApiProblems.TypeBase + "forbidden",
+                extensions: new Dictionary<string, object?>
+                {
+                    ["errors"] = outside.Take(100).Select(o => new { row = o.Row, field = "indicator", message = o.Reason }).ToArray(),
+                });
+        }
+        var batch = new DataValueBatch(Guid.NewGuid(), principal.Subject, parsed.Rows, dryRun ?? false);
         var summary = await grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(code)).PushAsync(batch);
         if (!summary.Accepted)
         {
             return summary.Locked ? ApiProblems.LockedBatch(summary.Errors) : ApiProblems.InvalidBatch(summary.Errors);
+        }
+        if (!summary.DryRun)
+        {
+            // The per-value before/after is in the data-value ledger under this batch id (written by the county
+            // grain before it acknowledged); the audit entry records who pushed what where, and the outcome.
+            await audit.AppendAsync(new AuditRecord(time.GetUtcNow(), principal.Subject, AuditActions.DataValuesPush, code, "batch:" + summary.BatchId,
+                null, AuditActions.Json(new { rows = parsed.Rows.Length, summary.Imported, summary.Updated, summary.Unchanged, mediaType }), summary.BatchId),
+                cancellationToken);
         }
         return TypedResults.Ok(new ImportSummaryResponse(summary.BatchId, summary.DryRun, summary.DryRun ? "validated" : "applied",
             summary.Imported, summary.Updated, summary.Unchanged, parsed.Rows.Length));

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
+using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Apis;
 
@@ -24,6 +25,7 @@ public static class EventsApi
         app.MapGet("/api/v1/events", StreamAsync)
             .WithTags("Live")
             .WithName("StreamEvents")
+            .RequireOrgScopeFromQuery(OrgAccess.Read, "orgUnits")
             .WithSummary("Server-sent events: `rollup` with { orgUnit, at } whenever one of the given org units (orgUnits=510000,511700) changes")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
 using OrleansPlans.Gateway.Monitoring;
+using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Apis;
 
@@ -19,15 +20,15 @@ public static class MeasuresApi
     public static IEndpointRouteBuilder MapMeasuresApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/counties/{code}/measure-reports").WithTags("Measures");
-        api.MapPost("", RecordAsync).WithName("RecordMeasureReport")
+        api.MapPost("", RecordAsync).RequireOrgScope(OrgAccess.MeasureReport).WithName("RecordMeasureReport")
             .WithSummary("A lead department reports a measure's progress for a year: status (notStarted, onTrack, delayed, completed) and a narrative");
-        api.MapGet("", ListAsync).WithName("GetMeasureReports")
+        api.MapGet("", ListAsync).RequireOrgScope(OrgAccess.Read).WithName("GetMeasureReports")
             .WithSummary("Every measure of the county's plans with its lead departments and their progress reports");
         return app;
     }
 
     private static async Task<Results<Ok<MeasureReport>, ProblemHttpResult>> RecordAsync(
-        string code, MeasureReportRequest? body, PlanData data, IGrainFactory grains, TimeProvider time, HttpContext http)
+        string code, MeasureReportRequest? body, PlanData data, IGrainFactory grains, TimeProvider time, HttpContext http, IAuditLog audit)
     {
         if (data.OrgUnit(code) is not { Level: OrgUnitLevel.County })
         {
@@ -89,9 +90,19 @@ public static class MeasuresApi
         {
             return ApiProblems.InvalidBatch(errors);
         }
+        var principal = PlansPrincipal.From(http.User)!;
+        if (principal.Role == Roles.DepartmentReporter && principal.Department != department)
+        {
+            return TypedResults.Problem(title: "Forbidden", statusCode: StatusCodes.Status403Forbidden, type: ApiProblems.TypeBase + "forbidden",
+                detail: $"a reporter of {principal.Department} cannot report for {department}, the measure's lead department named here");
+        }
+        var departmentGrain = grains.GetGrain<IDepartmentGrain>(GrainKeys.Department(code, department!));
         var report = new MeasureReport(PlanAreas.PlanCode(kind), area!.Area, measure!.No, body.Year!.Value, body.Status!, body.Narrative!.Trim(), department!,
-            http.User.Identity?.Name ?? "anonymous", now);
-        await grains.GetGrain<IDepartmentGrain>(GrainKeys.Department(code, department!)).RecordMeasureAsync(report);
+            principal.Subject, now);
+        var before = (await departmentGrain.GetAsync()).Measures?.FirstOrDefault(m => m.Key == report.Key);
+        await departmentGrain.RecordMeasureAsync(report);
+        await audit.AppendAsync(new AuditRecord(now, principal.Subject, "measure-report.record", code, $"measure:{report.Key}",
+            before is null ? null : AuditActions.Json(before), AuditActions.Json(report)));
         return TypedResults.Ok(report);
     }
 

@@ -5,6 +5,7 @@ using OrleansPlans.Domain;
 using OrleansPlans.Domain.Evaluation;
 using OrleansPlans.Gateway.Model;
 using OrleansPlans.Gateway.Monitoring;
+using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Apis;
 
@@ -31,7 +32,7 @@ public static class MonitoringApi
 {
     public static IEndpointRouteBuilder MapMonitoringApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/org-units/{code}").WithTags("Monitoring and evaluation");
+        var api = app.MapGroup("/api/v1/org-units/{code}").WithTags("Monitoring and evaluation").RequireOrgScope(OrgAccess.Read);
 
         api.MapGet("/warnings", GetWarningsAsync)
             .WithName("GetWarnings")

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
 using OrleansPlans.Gateway.Model;
+using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Apis;
 
@@ -27,6 +28,7 @@ public static class PlansApi
         app.MapGet("/api/v1/counties/{code}/plans/{plan}", GetPlanAsync)
             .WithTags("Plans")
             .WithName("GetPlan")
+            .RequireOrgScope(OrgAccess.Read)
             .WithSummary("A county's women's or children's plan as the document has it: areas → goals → targets → measures with departments, and each target's current status");
         return app;
     }

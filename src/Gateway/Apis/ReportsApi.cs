@@ -6,6 +6,7 @@ using OrleansPlans.Domain;
 using OrleansPlans.Gateway.Model;
 using OrleansPlans.Gateway.Monitoring;
 using OrleansPlans.Gateway.Reports;
+using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Apis;
 
@@ -19,6 +20,7 @@ public static class ReportsApi
     {
         app.MapGet("/api/v1/org-units/{code}/reports/{kind}", GetAsync)
             .WithTags("Reports")
+            .RequireOrgScope(OrgAccess.Read)
             .WithName("GetReport")
             .WithSummary("annual (year, default last year), midterm (2025) or final (2030) report of any org unit: printable Chinese HTML (format=html) or CSV (format=csv), as a download")
             .Produces(StatusCodes.Status200OK, contentType: "text/html")

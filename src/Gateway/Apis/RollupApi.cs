@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
 using OrleansPlans.Gateway.Model;
+using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Apis;
 
@@ -12,7 +13,7 @@ public static class RollupApi
 
     public static IEndpointRouteBuilder MapRollupApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/org-units/{code}").WithTags("Roll-ups");
+        var api = app.MapGroup("/api/v1/org-units/{code}").WithTags("Roll-ups").RequireOrgScope(OrgAccess.Read);
 
         api.MapGet("/rollup", GetRollupAsync)
             .WithName("GetRollup")

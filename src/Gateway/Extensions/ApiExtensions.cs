@@ -18,8 +18,12 @@ public static class ApiExtensions
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+            // No exception details in any environment (the developer exception page included).
             ctx.ProblemDetails.Extensions.Remove("exception");
+            ctx.ProblemDetails.Extensions.Remove("stackTrace");
         });
+        // Malformed parameters are answered 400 ProblemDetails by the endpoint, not thrown (Development defaults to throwing).
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxBodyBytes);
@@ -44,7 +48,24 @@ public static class ApiExtensions
     public static WebApplication UsePlansApi(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // Bodiless 4xx/5xx (401 challenges, 404/405 of routing, 415 of binding) become ProblemDetails — also for a
+        // client that does not accept JSON (Accept: text/html), which the problem-details service alone would skip.
+        app.UseStatusCodePages(async status =>
+        {
+            var http = status.HttpContext;
+            var problem = new ProblemDetails
+            {
+                Status = http.Response.StatusCode,
+                Title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(http.Response.StatusCode),
+                Type = "https://orleans-plans.example/problems/" + http.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            };
+            var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+            if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem }))
+            {
+                problem.Instance = http.Request.Path;
+                await http.Response.WriteAsJsonAsync(problem, (JsonSerializerOptions?)null, "application/problem+json");
+            }
+        });
         app.UseSwagger();
         app.UseSwaggerUI(o => o.DocumentTitle = "OrleansPlans API");
         app.Lifetime.ApplicationStarted.Register(() =>
@@ -63,6 +84,23 @@ public static class ApiExtensions
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
         {
+            // A request the framework could not bind or read (malformed query value, body too large, wrong content
+            // type): the client's fault, answered with its own 4xx — never a 500, never a stack trace.
+            if (exception is BadHttpRequestException bad)
+            {
+                context.Response.StatusCode = bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : StatusCodes.Status400BadRequest;
+                return await problems.TryWriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = context.Response.StatusCode,
+                        Title = "Bad request",
+                        Detail = bad.Message,
+                        Type = "https://orleans-plans.example/problems/bad-request",
+                    },
+                });
+            }
             // A cancellation the client did not ask for comes from the cluster (e.g. "message expired before placement
             // could complete" while a silo is being declared dead): retryable, like any other backend outage.
             var unavailable = IsUnavailable(exception)

@@ -21,6 +21,12 @@ public static class BatchParsing
     public static ParsedBatch FromJson(ReadOnlyMemory<byte> body)
     {
         var errors = new List<RowError>();
+        // JsonDocument checks UTF-8 only when a string is read; a body that is not UTF-8 is refused as a whole here.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            errors.Add(new RowError(-1, "(body)", "not UTF-8: JSON must be UTF-8 encoded"));
+            return new ParsedBatch([], errors);
+        }
         JsonDocument document;
         try
         {
@@ -138,12 +144,23 @@ public static class BatchParsing
             error(field, "expected a number");
             return null;
         }
-        if (!n.TryGetDecimal(out var d))
+        if (!n.TryGetDecimal(out var d) || Underflows(n.GetRawText(), d))
         {
             error(field, $"{n.GetRawText()} is not a finite number within range");
             return null;
         }
         return d;
+    }
+
+    /// <summary>A number written with non-zero digits that reads as 0 (e.g. 1e-400) lost its value: refused, not rounded.</summary>
+    internal static bool Underflows(string raw, decimal value)
+    {
+        if (value != 0)
+        {
+            return false;
+        }
+        var mantissa = raw.Split('e', 'E')[0];
+        return mantissa.Any(c => c is >= '1' and <= '9');
     }
 
     /// <summary>
@@ -222,7 +239,8 @@ public static class BatchParsing
             {
                 var raw = Cell(name);
                 if (raw is null) { return null; }
-                if (decimal.TryParse(raw, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d)) { return d; }
+                if (decimal.TryParse(raw, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var d)
+                    && !Underflows(raw, d)) { return d; }
                 Error(name, $"'{raw}' is not a number");
                 return null;
             }

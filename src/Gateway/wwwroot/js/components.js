@@ -4,6 +4,7 @@ import { h, nextId } from './dom.js';
 import { t, indicatorName, areaName } from './i18n.js';
 import { fmtValue, unitSuffix, fmtTarget, targetValueIn, isTotal } from './format.js';
 import { sparkline, stackedBar, STATUS_ORDER } from './charts.js';
+import { openReport } from './api.js';
 
 export const KEY_INDICATORS = [
   'maternal-mortality-rate',
@@ -225,9 +226,18 @@ export function warningsPanel(warnings, { limit = 10 } = {}) {
 export function reportLinks(code, year) {
   const d = t();
   const base = `/api/v1/org-units/${encodeURIComponent(code)}/reports`;
-  const item = (label, path) => h('li', {},
-    h('a', { href: `${base}/${path}`, target: '_blank', rel: 'noopener' }, label), ' · ',
-    h('a', { href: `${base}/${path}${path.includes('?') ? '&' : '?'}format=csv` }, 'CSV'));
+  const open = (url, fileName) => (event) => {
+    event.preventDefault();
+    openReport(url, fileName).catch((e) => console.warn('report download failed', e));
+  };
+  const item = (label, path) => {
+    const kind = path.split('?')[0];
+    const html = `${base}/${path}`;
+    const csv = `${html}${path.includes('?') ? '&' : '?'}format=csv`;
+    return h('li', {},
+      h('a', { href: html, onclick: open(html, `${code}-${kind}.html`) }, label), ' · ',
+      h('a', { href: csv, onclick: open(csv, `${code}-${kind}.csv`) }, 'CSV'));
+  };
   return h('ul', { class: 'report-links', id: 'report-links' },
     item(d.reportAnnual(year), `annual?year=${year}`), item(d.reportMidterm, 'midterm'), item(d.reportFinal, 'final'));
 }
