@@ -41,7 +41,7 @@ public sealed class AccessMatrixTests(ApiFixture fixture, ITestOutputHelper outp
         new("operator", "operator", "510000"),
     ];
 
-    private enum Need { AnyRole, Read, Push, Admin, Operations }
+    private enum Need { AnyRole, Read, Push, Admin, Operations, Submit, Approve, MeasureReport }
 
     private sealed record Endpoint(string Name, Need Need, HttpMethod Method, string Path, bool CountyOnly = false, string? Body = null, string? Unit = null);
 
@@ -56,6 +56,19 @@ public sealed class AccessMatrixTests(ApiFixture fixture, ITestOutputHelper outp
         yield return new("department", Need.Read, HttpMethod.Get, $"/api/v1/counties/{unit}/departments/health");
         yield return new("push", Need.Push, HttpMethod.Post, $"/api/v1/counties/{unit}/data-values?dryRun=true",
             Body: """{ "year": 2023, "values": [ { "indicator": "maternal-mortality-rate", "numerator": 1, "denominator": 4000 } ] }""");
+        yield return new("warnings", Need.Read, HttpMethod.Get, $"/api/v1/org-units/{unit}/warnings?limit=1");
+        yield return new("completeness", Need.Read, HttpMethod.Get, $"/api/v1/org-units/{unit}/completeness?year=2023");
+        yield return new("evaluation", Need.Read, HttpMethod.Get, $"/api/v1/org-units/{unit}/evaluation?year=2023");
+        yield return new("report", Need.Read, HttpMethod.Get, $"/api/v1/org-units/{unit}/reports/annual?year=2023&format=csv");
+        yield return new("subtree-datasets", Need.Read, HttpMethod.Get, $"/api/v1/org-units/{unit}/datasets/2023");
+        yield return new("dataset", Need.Read, HttpMethod.Get, $"/api/v1/counties/{unit}/datasets/2023");
+        yield return new("measure-reports", Need.Read, HttpMethod.Get, $"/api/v1/counties/{unit}/measure-reports?year=2023");
+        yield return new("submit", Need.Submit, HttpMethod.Post, $"/api/v1/counties/{unit}/datasets/2023/submit", Body: "{}");
+        yield return new("approve", Need.Approve, HttpMethod.Post, $"/api/v1/counties/{unit}/datasets/2022/approve", Body: "{}");
+        yield return new("return", Need.Approve, HttpMethod.Post, $"/api/v1/counties/{unit}/datasets/2022/return", Body: """{ "comment": "请核实" }""");
+        yield return new("province-approve", Need.Approve, HttpMethod.Post, $"/api/v1/org-units/{unit}/datasets/2021/approve", Body: "{}");
+        yield return new("measure-report", Need.MeasureReport, HttpMethod.Post, $"/api/v1/counties/{unit}/measure-reports",
+            Body: """{ "plan": "women", "area": "health", "measure": 1, "year": 2023, "status": "onTrack", "narrative": "matrix" }""");
         yield return new("issue-key", Need.Admin, HttpMethod.Post, "/api/v1/admin/api-keys",
             Body: $$"""{ "name": "matrix", "role": "viewer", "orgUnit": "{{unit}}" }""", Unit: unit);
         yield return new("audit", Need.Admin, HttpMethod.Get, $"/api/v1/admin/audit?orgUnit={unit}", Unit: unit);
@@ -100,6 +113,9 @@ public sealed class AccessMatrixTests(ApiFixture fixture, ITestOutputHelper outp
                          || (role == "department-reporter" && caller.Department == "health"), // the pushed indicator is health's
             Need.Admin => role == "province-admin",
             Need.Operations => role is "province-admin" or "operator",
+            Need.Submit => role is "county-reporter" or "province-admin",
+            Need.Approve => role is "city-approver" or "province-approver",
+            Need.MeasureReport => role is "county-reporter" or "department-reporter",
             _ => false,
         };
         if (!roleMay)

@@ -65,6 +65,12 @@ public sealed class ApiFixture : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
         builder.UseSetting("Demo:Enabled", "false");
+        // The shared fixture's tests send hundreds of anonymous requests in a burst (the access matrix); the limiter
+        // itself is tested with its own fixture (RateLimitTests).
+        if (!Settings.ContainsKey("Auth:RateLimit:AnonymousPermitsPerSecond"))
+        {
+            builder.UseSetting("Auth:RateLimit:AnonymousPermitsPerSecond", "1000");
+        }
         builder.UseSetting("Orleans:SiloPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Orleans:GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Orleans:ClusterId", "api-tests-" + Guid.NewGuid().ToString("N")[..8]);
