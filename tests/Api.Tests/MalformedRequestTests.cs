@@ -179,6 +179,30 @@ public sealed class MalformedRequestTests(ApiFixture fixture, ITestOutputHelper 
         {
             yield return Json($"dev token: {name}", body, "/api/v1/dev/tokens");
         }
+
+        // Approval bodies (the administrator may submit for a county) and the monitoring queries.
+        const string submit = "/api/v1/counties/511702/datasets/2023/submit";
+        foreach (var (name, body) in new[]
+                 {
+                     ("unknown field", """{ "comment": "ok", "approved": true }"""), ("comment number", """{ "comment": 5 }"""),
+                     ("returnToCounty string", """{ "returnToCounty": "yes" }"""), ("duplicate comment", """{ "comment": "a", "comment": "b" }"""),
+                     ("truncated", """{ "comment": "a"""), ("array", "[]"), ("not json", "submit please"), ("level unknown", """{ "level": "emperor" }"""),
+                     ("comment too long", $$"""{ "comment": "{{new string('长', 2001)}}" }"""),
+                 })
+        {
+            yield return Json($"dataset submit: {name}", body, submit);
+        }
+        yield return new Case("dataset submit: text/plain", HttpMethod.Post, submit, Encoding.UTF8.GetBytes("{}"), "text/plain");
+        yield return Json("dataset submit: year before the baseline", "{}", "/api/v1/counties/511702/datasets/1999/submit");
+        yield return Json("dataset submit: not a county", "{}", "/api/v1/counties/511700/datasets/2023/submit");
+        foreach (var query in new[] { "kind=all", "state=open", "year=twenty", "limit=0", "limit=100000", "department=秘书处", "area=space", "plan=both" })
+        {
+            yield return new Case($"warnings: {query}", HttpMethod.Get, $"/api/v1/org-units/510000/warnings?{query}", null, null);
+        }
+        foreach (var path in new[] { "reports/weekly", "reports/annual?format=pdf", "reports/final?year=2024", "reports/annual?year=1800", "completeness?year=99999", "evaluation?year=abc" })
+        {
+            yield return new Case($"monitoring: {path}", HttpMethod.Get, $"/api/v1/org-units/510000/{path}", null, null);
+        }
     }
 
     private async Task<string> SnapshotAsync(HttpClient http)

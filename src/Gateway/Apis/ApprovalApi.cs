@@ -7,7 +7,7 @@ using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Apis;
 
-/// <summary>A comment for returning or un-approving (required there), optional elsewhere.</summary>
+/// <summary>A comment for returning or un-approving (required there), optional elsewhere; send <c>{}</c> when there is nothing to say.</summary>
 /// <param name="Level">Optional check: the level the caller means to act at (county, city or province); it must be the caller's own.</param>
 /// <param name="ReturnToCounty">For a city's un-approval: reopen the dataset for the county instead of back to submitted.</param>
 public sealed record ApprovalRequest(string? Comment, string? Level, bool? ReturnToCounty);
@@ -26,19 +26,19 @@ public static class ApprovalApi
     {
         var county = app.MapGroup("/api/v1/counties/{code}/datasets/{year:int}").WithTags("Approval");
         county.MapGet("", GetAsync).RequireOrgScope(OrgAccess.Read).WithName("GetDataset").WithSummary("A county's annual dataset: approval state, lock and history");
-        county.MapPost("/submit", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
+        county.MapPost("/submit", (string code, int year, StrictBody<ApprovalRequest> body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
                 TransitionAsync(code, year, "submit", body, http, data, grains, audit, time))
             .RequireOrgScope(OrgAccess.Submit)
             .WithName("SubmitDataset").WithSummary("The county submits its dataset of the year to the city (county reporter)");
-        county.MapPost("/approve", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
+        county.MapPost("/approve", (string code, int year, StrictBody<ApprovalRequest> body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
                 TransitionAsync(code, year, "approve", body, http, data, grains, audit, time))
             .RequireOrgScope(OrgAccess.Approve)
             .WithName("ApproveDataset").WithSummary("The city approver approves a submitted dataset; the province approver one its city approved, once all cities have");
-        county.MapPost("/return", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
+        county.MapPost("/return", (string code, int year, StrictBody<ApprovalRequest> body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
                 TransitionAsync(code, year, "return", body, http, data, grains, audit, time))
             .RequireOrgScope(OrgAccess.Approve)
             .WithName("ReturnDataset").WithSummary("The city approver returns a submitted dataset to the county with a comment");
-        county.MapPost("/unapprove", (string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
+        county.MapPost("/unapprove", (string code, int year, StrictBody<ApprovalRequest> body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
                 TransitionAsync(code, year, "unapprove", body, http, data, grains, audit, time))
             .RequireOrgScope(OrgAccess.Approve)
             .WithName("UnapproveDataset").WithSummary("Lifts the caller's level's approval with a comment, so figures can change again");
@@ -72,12 +72,17 @@ public static class ApprovalApi
     };
 
     private static async Task<Results<Ok<DatasetApprovalView>, ProblemHttpResult>> TransitionAsync(
-        string code, int year, string action, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time)
+        string code, int year, string action, StrictBody<ApprovalRequest> strict, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time)
     {
         if (Validate(code, year, data) is { } problem)
         {
             return problem;
         }
+        if (strict.Problem is { } invalid)
+        {
+            return invalid;
+        }
+        var body = strict.Value;
         var principal = PlansPrincipal.From(http.User)!;
         if (LevelOf(principal, action) is not { } role)
         {
@@ -148,8 +153,13 @@ public static class ApprovalApi
         datasets.Aggregate(new ApprovalTally(year, 0, 0, 0, 0), (acc, d) => acc.Add(ApprovalTally.Of(year, d.State)));
 
     private static async Task<Results<Ok<ProvinceApprovalResponse>, ProblemHttpResult>> ApproveProvinceAsync(
-        string code, int year, ApprovalRequest? body, HttpContext http, PlanData data, IGrainFactory grains, MonitoringQueries queries, IAuditLog audit, TimeProvider time)
+        string code, int year, StrictBody<ApprovalRequest> strict, HttpContext http, PlanData data, IGrainFactory grains, MonitoringQueries queries, IAuditLog audit, TimeProvider time)
     {
+        if (strict.Problem is { } invalid)
+        {
+            return invalid;
+        }
+        var body = strict.Value;
         if (data.OrgUnit(code) is not { Level: OrgUnitLevel.Province } unit)
         {
             return ApiProblems.NotFound($"Province '{code}'");

@@ -28,8 +28,13 @@ public static class MeasuresApi
     }
 
     private static async Task<Results<Ok<MeasureReport>, ProblemHttpResult>> RecordAsync(
-        string code, MeasureReportRequest? body, PlanData data, IGrainFactory grains, TimeProvider time, HttpContext http, IAuditLog audit)
+        string code, StrictBody<MeasureReportRequest> strict, PlanData data, IGrainFactory grains, TimeProvider time, HttpContext http, IAuditLog audit)
     {
+        if (strict.Problem is { } invalid)
+        {
+            return invalid;
+        }
+        var body = strict.Value;
         if (data.OrgUnit(code) is not { Level: OrgUnitLevel.County })
         {
             return ApiProblems.NotFound($"County-level unit '{code}'");
