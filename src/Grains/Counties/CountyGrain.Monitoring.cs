@@ -199,6 +199,12 @@ public sealed partial class CountyGrain
         var now = time.GetUtcNow();
         var changed = UpdateWarnings(detected.ToDictionary(d => d.Indicator, d => d.Warnings, StringComparer.Ordinal), now);
         changed |= await UpdateCrossIndicatorRulesAsync(indicators, now);
+        if (_missingDirty)
+        {
+            // While at it (in the background, after the push): so a reader later finds the register current and does
+            // not have to collect every department's reporting times itself.
+            changed |= await RefreshMissingAsync();
+        }
         _warningCheckDue.ExceptWith(indicators);
         if (changed || state.State.WarningsCheckedSequence != sequence)
         {

@@ -39,7 +39,7 @@ public sealed class MonitoringOptions
     public TimeSpan DeadlineCheckPeriod { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>How long after a push a county evaluates the warnings of the indicators it touched (reads do it at once).</summary>
-    public TimeSpan WarningDelay { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan WarningDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Cleared warnings kept per county (oldest dropped first).</summary>
     public int ClearedWarningsKept { get; set; } = 2000;
