@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using OrleansPlans.Silo.Hosting.Storage;
 
 namespace OrleansPlans.Silo.Hosting;
 
@@ -82,11 +83,9 @@ public static class SiloHostingExtensions
                     o.Invariant = "Npgsql";
                     o.ConnectionString = connectionString;
                 });
-                silo.AddAdoNetGrainStorage(StorageNames.Plans, o =>
-                {
-                    o.Invariant = "Npgsql";
-                    o.ConnectionString = connectionString;
-                });
+                // Group commit: concurrent state writes of many grains (a push's indicator grains, other counties'
+                // pushes) share one statement and one commit; reads (activations, cold start) share one query.
+                silo.AddBatchedPostgresGrainStorage(StorageNames.Plans, connectionString, o => configuration.GetSection("OrleansPlans:Storage").Bind(o));
                 silo.UseAdoNetReminderService(o =>
                 {
                     o.Invariant = "Npgsql";
