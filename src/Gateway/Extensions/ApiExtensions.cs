@@ -22,6 +22,7 @@ public static class ApiExtensions
         });
         builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
+        builder.Services.AddSingleton<OrleansPlans.Gateway.Apis.RollupResponseCache>();
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxBodyBytes);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
         builder.Services.AddEndpointsApiExplorer();
