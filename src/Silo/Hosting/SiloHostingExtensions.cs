@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -47,6 +48,10 @@ public static class SiloHostingExtensions
         var connectionString = WithPoolLimit(configuration.GetConnectionString(ConnectionStringName));
 
         builder.Services.AddPlanGrainServices(configuration);
+        // Orleans' placement runs through a Polly pipeline whose telemetry logs two Information lines per placed
+        // activation: ~94,000 JSON log lines per province ingest, a measurable share of the silo's CPU (console
+        // writes and the logger queue's lock). Warnings and errors from Polly still come through.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         // Graceful shutdown: HostOptions__ShutdownTimeout (the Kubernetes manifests set 2 min, below the pod's 150 s
         // grace period) gives grains time to deactivate and in-flight requests time to finish.
         builder.Services.Configure<HostOptions>(configuration.GetSection("HostOptions"));
