@@ -16,4 +16,12 @@ public sealed class OrleansPlansHostOptions
     public string? AdvertisedIP { get; set; }
 
     public string? SiloName { get; set; }
+
+    /// <summary>
+    /// Idle time after which a county's indicator and department grains are deactivated (default 5 min; Orleans'
+    /// default for other grains is 15 min). They are re-read from storage on the next call, and the roll-ups do not
+    /// need them (they hold each county's contribution), so at national scale memory stays bounded by the counties
+    /// pushing recently rather than by every indicator ever touched.
+    /// </summary>
+    public TimeSpan LeafGrainCollectionAge { get; set; } = TimeSpan.FromMinutes(5);
 }

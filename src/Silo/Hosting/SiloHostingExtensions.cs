@@ -69,6 +69,11 @@ public static class SiloHostingExtensions
                 o.ServiceId = options.ServiceId;
                 o.ClusterId = options.ClusterId;
             });
+            silo.Configure<GrainCollectionOptions>(o =>
+            {
+                o.ClassSpecificCollectionAge[typeof(OrleansPlans.Counties.IndicatorGrain).FullName!] = options.LeafGrainCollectionAge;
+                o.ClassSpecificCollectionAge[typeof(OrleansPlans.Counties.DepartmentGrain).FullName!] = options.LeafGrainCollectionAge;
+            });
             if (options.SiloName is { Length: > 0 } name)
             {
                 silo.Configure<SiloOptions>(o => o.SiloName = name);
