@@ -227,6 +227,40 @@ public sealed class BatchedGrainStorageTests(PostgresFixture fixture, ITestOutpu
         Assert.All(reread, r => Assert.Equal("2", r.ETag));
     }
 
+    /// <summary>Migration 0008 carries state written by the ADO.NET provider (OrleansStorage) over, version included.</summary>
+    [Fact]
+    public async Task Migration_0008_copies_state_written_by_the_previous_provider()
+    {
+        var connectionString = await fixture.NewMigratedDatabaseAsync("gcopy");
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO OrleansStorage (GrainIdHash, GrainIdN0, GrainIdN1, GrainTypeHash, GrainTypeString, GrainIdExtensionString, ServiceId, PayloadBinary, Version)
+                VALUES (11, 0, 0, 22, 'indicator-series-v1', 'cn-511725/maternal-mortality-rate', 'test-service',
+                        convert_to('{"Values":{"2023|":{"Numerator":3,"Denominator":5200,"Value":null,"Department":"health","ReportedAt":"2023-05-01T00:00:00+00:00","BatchId":"00000000-0000-0000-0000-000000000000"}}}', 'UTF8'), 3),
+                       (12, 0, 0, 33, 'county-v1', 'cn-511725', 'test-service', convert_to('{"Sequence":7}', 'UTF8'), 5);
+                DELETE FROM schema_migrations WHERE version = '0008_grain_state';
+                """, connection);
+            await insert.ExecuteNonQueryAsync();
+        }
+        Assert.Equal(["0008_grain_state"], await new OrleansPlans.Silo.Hosting.DatabaseMigrator(connectionString, NullLogger.Instance).MigrateAsync());
+
+        await using var storage = Create(connectionString);
+        var grain = GrainId.Create("indicator", "cn-511725/maternal-mortality-rate");
+        var state = new GrainState<IndicatorSeriesState>();
+        await storage.ReadStateAsync(State, grain, state);
+        Assert.True(state.RecordExists);
+        Assert.Equal("3", state.ETag);
+        Assert.Equal((3m, 5200m), (state.State!.Values["2023|"].Numerator, state.State.Values["2023|"].Denominator));
+        var county = new GrainState<CountyState>();
+        await storage.ReadStateAsync(StorageNames.CountyState, GrainId.Create("county", "cn-511725"), county);
+        Assert.Equal(("5", 7L), (county.ETag, county.State!.Sequence));
+
+        await storage.WriteStateAsync(State, grain, state);
+        Assert.Equal("4", state.ETag);
+    }
+
     private async Task<(BatchedPostgresGrainStorage Storage, string ConnectionString)> NewStorageAsync()
     {
         var connectionString = await fixture.NewMigratedDatabaseAsync("gstate");
