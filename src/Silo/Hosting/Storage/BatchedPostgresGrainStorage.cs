@@ -111,6 +111,8 @@ public sealed class BatchedPostgresGrainStorage : IGrainStorage, IAsyncDisposabl
     public BatchedPostgresGrainStorage(string name, NpgsqlDataSource dataSource, bool ownsDataSource, string serviceId,
         IGrainStorageSerializer serializer, BatchedPostgresGrainStorageOptions options, ILogger<BatchedPostgresGrainStorage> logger)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1, nameof(options.MaxBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentFlushes, 1, nameof(options.MaxConcurrentFlushes));
         _name = name;
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
