@@ -29,6 +29,8 @@ public sealed class BenchOptions
     public double BaselineSeconds { get; set; } = 60;
     public string? BaselineConnectionString { get; set; }
     public bool ColdStart { get; set; } = true;
+    public int ColdStarts { get; set; } = 1;
+    public double MaxSiloGb { get; set; } = 10;
     public string? BinDirectory { get; set; }
     public string Configuration { get; set; } = DefaultConfiguration();
     public bool Keep { get; set; }
@@ -65,6 +67,8 @@ public sealed class BenchOptions
           --baseline-seconds S     cap on baseline (a), naive per-value upserts (60)
           --pg CONNSTRING          PostgreSQL for the baselines with --gateway/--embedded (otherwise a throwaway one)
           --no-cold-start          skip the cold-start phase (--spawn)
+          --cold-starts N          repeat the cold start N times (1)
+          --max-silo-gb G          stop pushing once the spawned silos' resident memory passes G GB (10; 0 = no limit)
           --env KEY=VALUE          extra environment for spawned silos and gateway (repeatable)
           --pg-set NAME=VALUE      extra PostgreSQL setting for the throwaway cluster (repeatable)
           --conn-options 'K=V;…'   appended to the silos' and gateway's connection string (experiments, e.g. No Reset On Close=true)
@@ -124,6 +128,8 @@ public sealed class BenchOptions
                 case "--baseline-seconds": o.BaselineSeconds = NextDouble(); break;
                 case "--pg": o.BaselineConnectionString = Next(); break;
                 case "--no-cold-start": o.ColdStart = false; break;
+                case "--cold-starts": o.ColdStarts = Math.Max(1, NextInt()); break;
+                case "--max-silo-gb": o.MaxSiloGb = double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var g) && g >= 0 ? g : throw new ArgumentException("--max-silo-gb needs a number ≥ 0"); break;
                 case "--bin": o.BinDirectory = Next(); break;
                 case "--config": o.Configuration = Next(); break;
                 case "--keep": o.Keep = true; break;

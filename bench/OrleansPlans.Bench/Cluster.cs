@@ -26,6 +26,8 @@ public sealed class Cluster : IAsyncDisposable
 
     public string WorkDirectory { get; }
 
+    public BenchMode Mode => _options.Mode;
+
     public string ClusterId { get; }
 
     public PostgresServer? Postgres { get; private set; }

@@ -9,7 +9,11 @@ namespace OrleansPlans.Bench;
 
 public sealed record IngestResult(
     long Batches, long Values, double Seconds, double ValuesPerSecond, LatencySummary PushLatency,
-    long Retries, IReadOnlyDictionary<string, int> Errors, IReadOnlyList<string> Rejections, long Unacknowledged);
+    long Retries, IReadOnlyDictionary<string, int> Errors, IReadOnlyList<string> Rejections, long Unacknowledged,
+    string? StoppedBecause, IReadOnlyList<MemorySample> Memory);
+
+/// <summary>Resident memory of the spawned silos against the values acknowledged so far.</summary>
+public sealed record MemorySample(double Seconds, long Values, long SiloRssBytes);
 
 public sealed record FreshnessResult(
     long Probes, LatencySummary Freshness, LatencySummary ProbePushLatency, LatencySummary SendToVisible, int MaxReadsToSee, long Timeouts, long Failures, long LastValue);
@@ -17,7 +21,7 @@ public sealed record FreshnessResult(
 public sealed record ReadResult(string Path, int Readers, double Seconds, long Requests, double RequestsPerSecond, LatencySummary Latency, long Errors, long ResponseBytes);
 
 /// <summary>Drives the gateway's REST API: county clients pushing, the freshness probe and concurrent readers.</summary>
-public sealed class Load(HttpClient http, Scenario scenario, BenchOptions options, Action<string> progress)
+public sealed class Load(HttpClient http, Scenario scenario, BenchOptions options, Action<string> progress, IReadOnlyList<int>? siloPids = null)
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
@@ -27,6 +31,11 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
     /// </summary>
     public async Task<IngestResult> IngestAsync(CancellationToken cancellationToken)
     {
+        // --max-silo-gb: stop pushing (in-flight pushes finish) once the silos' resident memory passes the limit, so a
+        // run that cannot fit does not push the shared machine into swapping or the OOM killer.
+        using var stop = new CancellationTokenSource();
+        string? stoppedBecause = null;
+        var memory = new List<MemorySample>();
         var countyIndex = scenario.Counties.Select((c, i) => (c.County.Code, i)).ToDictionary(x => x.Code, x => x.i, StringComparer.Ordinal);
         var slices = Enumerable.Range(0, options.Clients)
             .Select(c => scenario.Batches.Where(b => countyIndex[b.County] % options.Clients == c).OrderBy(b => b.Year).ThenBy(b => countyIndex[b.County]).ToArray())
@@ -34,6 +43,7 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
         var recorders = slices.Select(_ => new Recorder()).ToArray();
         var errors = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var rejections = new ConcurrentQueue<string>();
+        var acknowledged = new ConcurrentBag<CountyBatch>();
         long acked = 0, batches = 0, retries = 0, unacknowledged = 0;
         long firstSend = long.MaxValue, lastAck = 0;
 
@@ -41,6 +51,10 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
         {
             foreach (var batch in slices[client])
             {
+                if (stop.IsCancellationRequested)
+                {
+                    return;
+                }
                 for (var attempt = 1; ; attempt++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -59,6 +73,7 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
                             InterlockedMax(ref lastAck, Stopwatch.GetTimestamp());
                             Interlocked.Add(ref acked, batch.Rows.Length);
                             Interlocked.Increment(ref batches);
+                            acknowledged.Add(batch);
                             break;
                         }
                         var code = (int)response.StatusCode;
@@ -96,27 +111,45 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
         var reporter = Task.Run(async () =>
         {
             var last = 0L;
+            var tick = 0;
             while (!stopProgress.IsCancellationRequested)
             {
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(5), stopProgress.Token);
+                    await Task.Delay(TimeSpan.FromSeconds(1), stopProgress.Token);
                 }
                 catch (OperationCanceledException)
                 {
                     break;
                 }
                 var now = Interlocked.Read(ref acked);
-                progress($"  ingest {clock.Elapsed.TotalSeconds,6:F0} s: {now,10:N0} / {scenario.Values:N0} values acknowledged ({(now - last) / 5.0,8:N0}/s over the last 5 s); load {ProcStats.LoadAverage()}");
+                long? rss = siloPids is { Count: > 0 } ? siloPids.Sum(p => ProcStats.Rss(p) ?? 0) : null;
+                if (rss is { } r && options.MaxSiloGb > 0 && r > options.MaxSiloGb * 1024 * 1024 * 1024 && stoppedBecause is null)
+                {
+                    stoppedBecause = $"silo resident memory {Results.Gb(r)} passed --max-silo-gb {options.MaxSiloGb} after {now:N0} of {scenario.Values:N0} values";
+                    progress("  STOP: " + stoppedBecause);
+                    await stop.CancelAsync();
+                }
+                if (++tick % 5 != 0)
+                {
+                    continue;
+                }
+                if (rss is { } sample)
+                {
+                    memory.Add(new MemorySample(Math.Round(clock.Elapsed.TotalSeconds), now, sample));
+                }
+                progress($"  ingest {clock.Elapsed.TotalSeconds,6:F0} s: {now,10:N0} / {scenario.Values:N0} values acknowledged ({(now - last) / 5.0,8:N0}/s over the last 5 s); " +
+                    $"{(rss is { } m ? $"silo RSS {Results.Gb(m)}; " : "")}load {ProcStats.LoadAverage()}");
                 last = now;
             }
         });
         await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(c => Task.Run(() => ClientAsync(c))));
         await stopProgress.CancelAsync();
         await reporter;
+        scenario.Acknowledged = new HashSet<CountyBatch>(acknowledged, ReferenceEqualityComparer.Instance as IEqualityComparer<CountyBatch>);
         var seconds = lastAck > 0 && firstSend != long.MaxValue ? Stopwatch.GetElapsedTime(firstSend, lastAck).TotalSeconds : double.NaN;
         return new IngestResult(batches, acked, seconds, acked / seconds, Recorder.Merge(recorders), retries,
-            new Dictionary<string, int>(errors), [.. rejections], unacknowledged);
+            new Dictionary<string, int>(errors), [.. rejections], unacknowledged, stoppedBecause, memory);
     }
 
     /// <summary>

@@ -128,13 +128,31 @@ public static class MetricsScraper
             return [.. text.Split('\n').Where(l => !l.StartsWith('#') && (l.StartsWith("orleansplans_", StringComparison.Ordinal)
                 || (l.StartsWith("orleans_catalog_activations{", StringComparison.Ordinal) && PlanGrainTypes.Any(t => l.Contains($"grain_type=\"{t}\"", StringComparison.Ordinal)))
                 || l.StartsWith("process_runtime_dotnet_gc_heap_size", StringComparison.Ordinal) || l.StartsWith("dotnet_gc_heap_total_allocated", StringComparison.Ordinal)
-                || l.StartsWith("process_runtime_dotnet_gc_allocations_size", StringComparison.Ordinal))
+                || l.StartsWith("dotnet_gc_last_collection_heap_size_bytes", StringComparison.Ordinal)
+                || l.StartsWith("dotnet_gc_last_collection_memory_committed_size_bytes", StringComparison.Ordinal)
+                || l.StartsWith("dotnet_gc_collections_total", StringComparison.Ordinal)
+                || l.StartsWith("dotnet_gc_pause_time_seconds_total", StringComparison.Ordinal))
                 && !l.Contains("_bucket{", StringComparison.Ordinal))];
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             return [$"(metrics unavailable: {e.Message})"];
         }
+    }
+
+    /// <summary>Sum of every series of a metric (all label sets), e.g. the managed heap over all generations.</summary>
+    public static double? Sum(IEnumerable<string> lines, string name)
+    {
+        double? total = null;
+        foreach (var line in lines.Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal)))
+        {
+            var space = line.LastIndexOf(' ');
+            if (double.TryParse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+            {
+                total = (total ?? 0) + v;
+            }
+        }
+        return total;
     }
 
     /// <summary>Mean of a histogram from its _sum and _count series (across all label sets).</summary>

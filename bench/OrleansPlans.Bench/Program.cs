@@ -51,7 +51,14 @@ if (options.WaitQuietMinutes > 0)
             return 3;
         }
         Progress($"machine busy (load average {ProcStats.LoadAverage()}; {others.Count} other OrleansPlans/dotnet test processes{(others.Count > 0 ? ", e.g. " + others[0] : "")}): waiting 60 s");
-        await Task.Delay(TimeSpan.FromSeconds(60));
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(60), cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
     }
 }
 
@@ -96,7 +103,7 @@ try
         scenario.Batches.Count, scenario.Values, scenario.BodyBytes, scenario.Probe.Code, scenario.ProbeCounty, options.PageIndicator, options.Readers, options.ReadSeconds, options.Seed);
 
     using var http = Http.Client(gatewayAddress, TimeSpan.FromSeconds(120), options.Clients + options.Readers + 8);
-    var load = new Load(http, scenario, options, Progress);
+    var load = new Load(http, scenario, options, Progress, cluster?.Mode == BenchMode.Spawn ? [.. cluster.Silos.Select(s => s.Pid)] : null);
 
     // Processes whose CPU is measured: silos, gateway, PostgreSQL (postmaster and backends), this tool.
     var meters = new List<(string Name, Func<double> Read)>();
@@ -151,7 +158,9 @@ try
             metrics.AddRange((await MetricsScraper.ScrapeAsync(cluster.GatewayAddress)).Select(l => $"gateway: {l}"));
         }
         results.SiloMetrics = metrics;
-        results.RollupLagMeanMs = MetricsScraper.HistogramMean(metrics.Select(l => l[(l.IndexOf(": ", StringComparison.Ordinal) + 2)..]), "orleansplans_rollup_lag_milliseconds");
+        var bare = metrics.Select(l => l[(l.IndexOf(": ", StringComparison.Ordinal) + 2)..]).ToList();
+        results.RollupLagMeanMs = MetricsScraper.HistogramMean(bare, "orleansplans_rollup_lag_milliseconds");
+        results.SiloManagedHeapBytes = (long?)MetricsScraper.Sum(bare, "dotnet_gc_last_collection_heap_size_bytes");
     }
 
     // ── correctness: the roll-ups equal a from-scratch sum of what was pushed ──
@@ -175,6 +184,10 @@ try
             }
         }
         results.Checks.Add(await Checks.RollupEqualsScratchAsync(http, scenario, scenario.Province.Code, year, probeExpected, lastYear));
+    }
+    if (results.Ingest.StoppedBecause is { } why)
+    {
+        results.Notes.Add("ingest stopped early: " + why + "; the checks and reads below cover what was pushed");
     }
     if (results.Ingest.Unacknowledged > 0)
     {
@@ -234,60 +247,15 @@ try
     // ── cold start: kill everything, start again, time until the province roll-up is complete ──
     if (options.ColdStart && options.Mode == BenchMode.Spawn && cluster is not null)
     {
-        Progress("cold start: SIGKILL of every silo and the gateway, then start them again…");
-        cluster.KillProcesses();
-        var expected = scenario.Expected(scenario.Province.Code, lastYear);
-        var coldProfiler = new PgProfiler(cluster.ConnectionString!);
-        await coldProfiler.StartAsync();
-        var postmaster = cluster.Postgres?.PostmasterPid();
-        var pgCpuBefore = postmaster is { } pm0 ? ProcStats.CpuSecondsOfTree(pm0) : 0;
-        var machineBefore = ProcStats.MachineCpu().Busy;
-        var clock = Stopwatch.StartNew();
-        await cluster.StartProcessesAsync();
-        var ready = clock.Elapsed.TotalSeconds;
-        using var coldHttp = Http.Client(cluster.GatewayAddress, TimeSpan.FromSeconds(300), 4);
-        double? first = null;
-        var full = false;
-        while (clock.Elapsed < TimeSpan.FromMinutes(15))
+        for (var round = 1; round <= options.ColdStarts; round++)
         {
-            try
-            {
-                using var response = await coldHttp.GetAsync($"api/v1/org-units/{scenario.Province.Code}/rollup?year={lastYear}");
-                if (response.IsSuccessStatusCode)
-                {
-                    first ??= clock.Elapsed.TotalSeconds;
-                    var body = await response.Content.ReadAsStringAsync();
-                    if (Checks.Compare(scenario, expected, body, ignoreProbe: true).Count == 0)
-                    {
-                        full = true;
-                        break;
-                    }
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-            await Task.Delay(100);
+            Progress($"cold start {round}/{options.ColdStarts}: SIGKILL of every silo and the gateway, then start them again…");
+            var cold = await ColdStartAsync(cluster, scenario, lastYear);
+            results.ColdStarts.Add(cold);
+            results.Checks.Add(new CheckResult($"cold start {round}: province roll-up complete again", cold.Full, cold.Full ? $"after {cold.FullRollupSeconds:F1} s" : "timed out"));
+            Progress($"  processes ready after {cold.ProcessesReadySeconds:F1} s, province roll-up full after {cold.FullRollupSeconds:F1} s" +
+                (cold.FailedPolls.Count > 0 ? $"; failed polls: {string.Join(", ", cold.FailedPolls.Select(f => $"{f.Key}×{f.Value}"))}" : ""));
         }
-        var fullSeconds = clock.Elapsed.TotalSeconds;
-        var after = new Dictionary<string, long?>();
-        foreach (var silo in cluster.Silos)
-        {
-            after[silo.Name] = ProcStats.PeakRss(silo.Pid);
-        }
-        after[cluster.Gateway!.Name] = ProcStats.PeakRss(cluster.Gateway.Pid);
-        var coldCpu = cluster.Silos.Append(cluster.Gateway).Select(p => new ProcessCpu(p.Name, ProcStats.CpuSeconds(p.Pid), ProcStats.CpuSeconds(p.Pid) / fullSeconds)).ToList();
-        if (postmaster is { } pm1)
-        {
-            var pgCpu = ProcStats.CpuSecondsOfTree(pm1) - pgCpuBefore;
-            coldCpu.Add(new ProcessCpu("postgresql", pgCpu, pgCpu / fullSeconds));
-        }
-        var machineCpu = ProcStats.MachineCpu().Busy - machineBefore;
-        coldCpu.Add(new ProcessCpu("machine", machineCpu, machineCpu / fullSeconds));
-        var coldPg = await coldProfiler.StopAsync();
-        results.ColdStart = new ColdStartResult(ready, first ?? double.NaN, fullSeconds, full, after, coldCpu, coldPg);
-        results.Checks.Add(new CheckResult("cold start: province roll-up complete again", full, full ? $"after {fullSeconds:F1} s" : "timed out"));
-        Progress($"  processes ready after {ready:F1} s, province roll-up full after {fullSeconds:F1} s");
     }
 
     results.LoadAverageAfter = ProcStats.LoadAverage();
@@ -328,6 +296,77 @@ finally
     {
         await cluster.DisposeAsync();
     }
+}
+
+// Kills every silo and the gateway (SIGKILL), starts them again on the same ports and polls the province roll-up until
+// it equals the from-scratch sums; records CPU, PostgreSQL activity and the peak memory of the new processes.
+static async Task<ColdStartResult> ColdStartAsync(Cluster cluster, Scenario scenario, int year)
+{
+    cluster.KillProcesses();
+    var expected = scenario.Expected(scenario.Province.Code, year);
+    var profiler = new PgProfiler(cluster.ConnectionString!);
+    await profiler.StartAsync();
+    var postmaster = cluster.Postgres?.PostmasterPid();
+    var pgCpuBefore = postmaster is { } pm0 ? ProcStats.CpuSecondsOfTree(pm0) : 0;
+    var machineBefore = ProcStats.MachineCpu().Busy;
+    var clock = Stopwatch.StartNew();
+    await cluster.StartProcessesAsync();
+    var ready = clock.Elapsed.TotalSeconds;
+    using var http = Http.Client(cluster.GatewayAddress, TimeSpan.FromSeconds(300), 4);
+    double? first = null;
+    var full = false;
+    var failed = new Dictionary<string, int>(StringComparer.Ordinal);
+    while (clock.Elapsed < TimeSpan.FromMinutes(15))
+    {
+        string? failure = null;
+        try
+        {
+            using var response = await http.GetAsync($"api/v1/org-units/{scenario.Province.Code}/rollup?year={year}");
+            if (response.IsSuccessStatusCode)
+            {
+                first ??= clock.Elapsed.TotalSeconds;
+                var body = await response.Content.ReadAsStringAsync();
+                if (Checks.Compare(scenario, expected, body, ignoreProbe: true).Count == 0)
+                {
+                    full = true;
+                    break;
+                }
+                failure = "200 (incomplete)";
+            }
+            else
+            {
+                failure = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            failure = e.GetType().Name;
+        }
+        failed[failure] = failed.GetValueOrDefault(failure) + 1;
+        await Task.Delay(100);
+    }
+    var fullSeconds = clock.Elapsed.TotalSeconds;
+    var after = new Dictionary<string, long?>();
+    foreach (var silo in cluster.Silos)
+    {
+        after[silo.Name] = ProcStats.PeakRss(silo.Pid);
+    }
+    after[cluster.Gateway!.Name] = ProcStats.PeakRss(cluster.Gateway.Pid);
+    var cpu = cluster.Silos.Append(cluster.Gateway).Select(p => new ProcessCpu(p.Name, ProcStats.CpuSeconds(p.Pid), ProcStats.CpuSeconds(p.Pid) / fullSeconds)).ToList();
+    if (postmaster is { } pm1)
+    {
+        var pgCpu = ProcStats.CpuSecondsOfTree(pm1) - pgCpuBefore;
+        cpu.Add(new ProcessCpu("postgresql", pgCpu, pgCpu / fullSeconds));
+    }
+    var machineCpu = ProcStats.MachineCpu().Busy - machineBefore;
+    cpu.Add(new ProcessCpu("machine", machineCpu, machineCpu / fullSeconds));
+    var pg = await profiler.StopAsync();
+    var metrics = new List<string>();
+    foreach (var silo in cluster.Silos)
+    {
+        metrics.AddRange((await MetricsScraper.ScrapeAsync(silo.BaseAddress)).Where(l => l.StartsWith("orleans", StringComparison.Ordinal)).Select(l => $"{silo.Name}: {l}"));
+    }
+    return new ColdStartResult(ready, first ?? double.NaN, fullSeconds, full, after, cpu, pg, failed, metrics);
 }
 
 // The probe indicator's province total that is not the probe county's own value (non-zero only on a shared gateway).

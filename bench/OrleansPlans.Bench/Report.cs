@@ -38,7 +38,7 @@ public sealed record ScenarioInfo(
     long BodyBytes, string ProbeIndicator, string ProbeCounty, string PageIndicator, int Readers, double ReadSeconds, int Seed);
 
 public sealed record ColdStartResult(double ProcessesReadySeconds, double FirstRollupSeconds, double FullRollupSeconds, bool Full, IReadOnlyDictionary<string, long?> PeakRssAfterBytes,
-    IReadOnlyList<ProcessCpu> Cpu, PgActivity? Postgres);
+    IReadOnlyList<ProcessCpu> Cpu, PgActivity? Postgres, IReadOnlyDictionary<string, int> FailedPolls, IReadOnlyList<string> SiloMetrics);
 
 public sealed record TargetResult(string Target, string Measured, string Verdict);
 
@@ -56,6 +56,7 @@ public sealed class Results
     public PgActivity? IngestPostgres { get; set; }
     public List<string>? SiloMetrics { get; set; }
     public double? RollupLagMeanMs { get; set; }
+    public long? SiloManagedHeapBytes { get; set; }
     public ReadResult? RollupRead { get; set; }
     public ReadResult? PageRead { get; set; }
     public List<ProcessCpu>? ReadCpu { get; set; }
@@ -65,7 +66,7 @@ public sealed class Results
     public double? IngestVsNaive { get; set; }
     public double? SqlP99VsRollupP99 { get; set; }
     public double? SqlP50VsRollupP50 { get; set; }
-    public ColdStartResult? ColdStart { get; set; }
+    public List<ColdStartResult> ColdStarts { get; set; } = [];
     public List<CheckResult> Checks { get; set; } = [];
     public List<TargetResult> Targets { get; set; } = [];
     public List<string> Notes { get; set; } = [];
@@ -116,7 +117,10 @@ public sealed class Results
         var siloPeak = PeakRssBytes.Where(kv => kv.Key.StartsWith("silo", StringComparison.Ordinal)).Select(kv => kv.Value ?? 0).DefaultIfEmpty(0).Max();
         if (options.National && options.Silos == 1 && options.Mode == BenchMode.Spawn && Ingest is not null)
         {
-            Targets.Add(new("national scale held by one silo ≤ 6 GB", $"silo VmHWM {Gb(siloPeak)}", Verdict(siloPeak <= 6L * 1024 * 1024 * 1024 && Ingest.Unacknowledged == 0)));
+            var complete = Ingest.StoppedBecause is null && Ingest.Unacknowledged == 0;
+            Targets.Add(new("national scale held by one silo ≤ 6 GB",
+                complete ? $"silo VmHWM {Gb(siloPeak)}" : $"silo VmHWM {Gb(siloPeak)} with only {Ingest.Values:N0} of {Scenario.Values:N0} values ({Ingest.StoppedBecause ?? "unacknowledged values"})",
+                complete ? Verdict(siloPeak <= 6L * 1024 * 1024 * 1024) : siloPeak > 6L * 1024 * 1024 * 1024 ? "MISS" : "N/A (incomplete)"));
         }
         else
         {
@@ -137,7 +141,7 @@ public sealed class Results
         s.AppendLine($"started {StartedAt}; load average before {LoadAverageBefore}, after {LoadAverageAfter}");
         s.AppendLine($"machine: {m.Cores} cores, {Gb(m.MemoryBytes)}, {m.Cpu}; {m.Os}, kernel {m.Kernel}; {m.Dotnet}{(m.Postgres is null ? "" : "; " + m.Postgres)}");
         var sc = Scenario;
-        s.AppendLine($"scenario: {sc.Mode}, {sc.Silos} silo(s); {(sc.National ? "national" : sc.Province)}: {sc.Cities} cities, {sc.Counties} counties × {sc.FirstYear}–{sc.LastYear}; " +
+        s.AppendLine($"scenario: {sc.Mode}, {sc.Silos} silo(s); {(sc.National ? $"national: {sc.Counties} counties (read and checked: {sc.Province}, {sc.Cities} cities)" : $"{sc.Province}: {sc.Cities} cities, {sc.Counties} counties")} × {sc.FirstYear}–{sc.LastYear}; " +
             $"{sc.Batches:N0} batches, {sc.Values:N0} values ({sc.BodyBytes / 1024.0 / 1024.0:F1} MB JSON); {sc.Clients} clients; probe {sc.ProbeIndicator} @ {sc.ProbeCounty}");
         s.AppendLine($"startup: {StartupSeconds:F1} s");
         s.AppendLine();
@@ -148,6 +152,10 @@ public sealed class Results
         {
             Row("ingest throughput", $"{i.ValuesPerSecond:N0} values/s ({i.Values:N0} values, {i.Batches:N0} batches in {i.Seconds:F1} s)");
             Row("push latency (county-year batch)", i.PushLatency.ToString());
+            if (i.StoppedBecause is { } why)
+            {
+                Row("ingest STOPPED early", why);
+            }
             Row("push retries / errors", $"{i.Retries} retries; {(i.Errors.Count == 0 ? "no errors" : string.Join(", ", i.Errors.Select(e => $"{e.Key}×{e.Value}")))}; {i.Unacknowledged} values unacknowledged");
         }
         if (Freshness is { } f)
@@ -159,6 +167,10 @@ public sealed class Results
         if (RollupLagMeanMs is { } lag)
         {
             Row("silo orleansplans_rollup_lag mean", $"{lag:F1} ms (county state written → province updated)");
+        }
+        if (SiloManagedHeapBytes is { } heap)
+        {
+            Row("silo managed heap at the last GC", $"{Gb(heap)} (all generations, after ingest; VmHWM below also counts GC headroom and native memory)");
         }
         if (RollupRead is { } r)
         {
@@ -172,10 +184,13 @@ public sealed class Results
         {
             Row($"peak memory (VmHWM) {name}", bytes is { } b ? Gb(b) : "?");
         }
-        if (ColdStart is { } c)
+        for (var n = 0; n < ColdStarts.Count; n++)
         {
-            Row("cold start: processes ready", $"{c.ProcessesReadySeconds:F1} s");
-            Row("cold start: province roll-up full", c.Full ? $"{c.FullRollupSeconds:F1} s (first 200 after {c.FirstRollupSeconds:F1} s)" : $"NOT full after {c.FullRollupSeconds:F0} s");
+            var c = ColdStarts[n];
+            var label = ColdStarts.Count > 1 ? $"cold start {n + 1}" : "cold start";
+            Row($"{label}: processes ready", $"{c.ProcessesReadySeconds:F1} s");
+            Row($"{label}: province roll-up full", (c.Full ? $"{c.FullRollupSeconds:F1} s (first 200 after {c.FirstRollupSeconds:F1} s)" : $"NOT full after {c.FullRollupSeconds:F0} s")
+                + (c.FailedPolls.Count > 0 ? "; failed polls: " + string.Join(", ", c.FailedPolls.Select(f => $"{f.Key}×{f.Value}")) : ""));
             foreach (var (name, bytes) in c.PeakRssAfterBytes)
             {
                 Row($"  VmHWM after cold start {name}", bytes is { } b ? Gb(b) : "?");
@@ -184,6 +199,10 @@ public sealed class Results
             if (c.Postgres is { } cpg)
             {
                 Row("  PostgreSQL during cold start", $"{cpg.Commits:N0} commits; top: " + string.Join("; ", cpg.TopStatements.Take(3).Select(t => $"{t.Calls:N0}× {t.MeanMs:F3} ms {t.Query[..Math.Min(60, t.Query.Length)]}")));
+            }
+            foreach (var line in c.SiloMetrics.Where(l => l.Contains("orleansplans_rollup_reconciled", StringComparison.Ordinal) || l.Contains("catalog_activations", StringComparison.Ordinal)))
+            {
+                Row("  after cold start", line);
             }
         }
         if (BaselineNaive is { } a)
@@ -202,6 +221,13 @@ public sealed class Results
         if (SqlP99VsRollupP99 is { } ratioB)
         {
             Row("ratio SQL p99 / roll-up p99 (b)", $"{ratioB:F2}× (p50: {SqlP50VsRollupP50:F2}×)");
+        }
+        if (Ingest is { Memory.Count: > 0 } withMemory)
+        {
+            s.AppendLine();
+            var step = Math.Max(1, withMemory.Memory.Count / 12);
+            s.AppendLine("silo resident memory during ingest: " + string.Join("; ",
+                withMemory.Memory.Where((_, n) => n % step == 0 || n == withMemory.Memory.Count - 1).Select(m => $"{m.Seconds:F0} s {m.Values:N0} values {Gb(m.SiloRssBytes)}")));
         }
         if (IngestCpu is { Count: > 0 })
         {

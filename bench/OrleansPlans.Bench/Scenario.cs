@@ -44,6 +44,9 @@ public sealed class Scenario
 
     public string ProbeCounty { get; }
 
+    /// <summary>The batches acknowledged by the ingest (all of them unless it stopped early or failed).</summary>
+    public HashSet<CountyBatch>? Acknowledged { get; set; }
+
     public long Values => Batches.Sum(b => (long)b.Rows.Length);
 
     public long BodyBytes => Batches.Sum(b => (long)b.Body.Length);
@@ -145,7 +148,7 @@ public sealed class Scenario
     {
         var leaves = Data.LeavesOf(orgUnit).Select(c => c.Code).ToHashSet(StringComparer.Ordinal);
         var sums = new Dictionary<(string, string), (decimal Num, decimal? Den, int Units)>();
-        foreach (var batch in Batches.Where(b => b.Year == year && leaves.Contains(b.County)))
+        foreach (var batch in Batches.Where(b => b.Year == year && leaves.Contains(b.County) && (Acknowledged is null || Acknowledged.Contains(b))))
         {
             foreach (var row in batch.Rows)
             {

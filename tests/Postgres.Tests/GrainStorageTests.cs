@@ -11,7 +11,7 @@ using OrleansPlans.Counties;
 namespace OrleansPlans.Postgres.Tests;
 
 /// <summary>
-/// Grain state through the real ADO.NET provider and the project's PostgreSQL schema: a two-silo in-process cluster
+/// Grain state through the production storage provider (group commit, BatchedPostgresGrainStorage) and the project's PostgreSQL schema: a two-silo in-process cluster
 /// (test membership) whose "plans" storage is a fresh migrated database.
 /// </summary>
 [Collection(PostgresCollection.Name)]
@@ -207,14 +207,14 @@ public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstraction
     {
         var serviceId = _cluster.Silos[0].ServiceProvider.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
         await using var command = new NpgsqlCommand(
-            "SELECT graintypestring, version, convert_from(payloadbinary, 'UTF8') FROM OrleansStorage WHERE grainidextensionstring = @key AND serviceid = @service",
+            "SELECT state_name, version, payload::text FROM grain_state WHERE grain_id LIKE '%/' || @key AND service_id = @service",
             connection);
         command.Parameters.AddWithValue("key", grainKey);
         command.Parameters.AddWithValue("service", serviceId);
         await using var reader = await command.ExecuteReaderAsync();
-        Assert.True(await reader.ReadAsync(), $"no OrleansStorage row for {grainKey}");
+        Assert.True(await reader.ReadAsync(), $"no grain_state row for {grainKey}");
         var row = (reader.GetString(0), reader.GetInt32(1), reader.GetString(2));
-        Assert.False(await reader.ReadAsync(), $"more than one OrleansStorage row for {grainKey}");
+        Assert.False(await reader.ReadAsync(), $"more than one grain_state row for {grainKey}");
         return row;
     }
 }

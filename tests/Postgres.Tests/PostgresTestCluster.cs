@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
+using OrleansPlans.Silo.Hosting.Storage;
 
 namespace OrleansPlans.Postgres.Tests;
 
 /// <summary>
-/// A two-silo in-process cluster (test membership) whose "plans" grain storage is the ADO.NET provider on a migrated
+/// A two-silo in-process cluster (test membership) whose "plans" grain storage is the production group-commit provider on a migrated
 /// PostgreSQL database, with System.Text.Json state and the project's grain services (roll-ups reconcile every 2 s).
 /// </summary>
 public static class PostgresTestCluster
@@ -17,11 +18,7 @@ public static class PostgresTestCluster
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddAdoNetGrainStorage(StorageNames.Plans, o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = connectionString;
-            });
+            silo.AddBatchedPostgresGrainStorage(StorageNames.Plans, connectionString);
 #pragma warning disable ORLEANSEXP006
             silo.UseSystemTextJsonGrainStorageSerializer();
 #pragma warning restore ORLEANSEXP006

@@ -16,6 +16,9 @@ public static class RollupApi
         var api = app.MapGroup("/api/v1/org-units/{code}").WithTags("Roll-ups").RequireOrgScope(OrgAccess.Read);
 
         api.MapGet("/rollup", GetRollupAsync)
+            .Produces<RollupResponse>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetRollup")
             .WithSummary("Every indicator at a county, city or province for a year (default: the latest year with data); children=true adds each child's contribution");
 
@@ -29,8 +32,8 @@ public static class RollupApi
         return app;
     }
 
-    private static async Task<Results<Ok<RollupResponse>, ProblemHttpResult>> GetRollupAsync(
-        string code, PlanData data, IGrainFactory grains, IConfiguration configuration, TimeProvider time,
+    private static async Task<IResult> GetRollupAsync(
+        string code, PlanData data, IGrainFactory grains, IConfiguration configuration, TimeProvider time, RollupResponseCache cache,
         [FromQuery] int? year, [FromQuery] bool? children, [FromQuery] string? plan, [FromQuery] string? area)
     {
         if (data.OrgUnit(code) is not { } unit)
@@ -41,6 +44,34 @@ public static class RollupApi
         {
             return ApiProblems.BadRequest("year must be between 2000 and 2100");
         }
+        // Cities and provinces: the stored response while the roll-up grain's version is unchanged (RollupResponseCache).
+        IRollupGrain? rollup = unit.Level switch
+        {
+            OrgUnitLevel.County => null,
+            OrgUnitLevel.Prefecture => grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit(unit.Code)),
+            _ => grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(unit.Code)),
+        };
+        string? cacheKey = null;
+        var version = ContributionVersion.InFlight;
+        if (rollup is not null)
+        {
+            cacheKey = RollupResponseCache.Key(unit.Code, year, time.GetUtcNow().Year, children ?? false, plan, area);
+            version = await rollup.GetVersionAsync();
+            if (cache.TryGet(cacheKey, version) is { } cached)
+            {
+                return TypedResults.Bytes(cached, "application/json; charset=utf-8");
+            }
+        }
+        var response = await BuildRollupAsync(unit, data, grains, configuration, time, year, children, plan, area);
+        return cacheKey is null
+            ? TypedResults.Ok(response)
+            : TypedResults.Bytes(cache.Store(cacheKey, version, response), "application/json; charset=utf-8");
+    }
+
+    private static async Task<RollupResponse> BuildRollupAsync(
+        OrgUnit unit, PlanData data, IGrainFactory grains, IConfiguration configuration, TimeProvider time,
+        int? year, bool? children, string? plan, string? area)
+    {
         RollupView view;
         if (year is { } y)
         {
@@ -65,7 +96,7 @@ public static class RollupApi
                 x.Entry.ReportingUnits, x.Entry.ExpectedUnits, x.Entry.Statuses, x.Entry.Children))
             .ToArray();
         var summary = entries.Where(e => e.Disaggregation.Count == 0).Aggregate(StatusCounts.Zero, (acc, e) => acc.Add(StatusCounts.Of(e.Status)));
-        return TypedResults.Ok(new RollupResponse(ApiMapping.Ref(unit), view.Year, view.UpdatedAt, Notice(configuration, unit, data), summary, entries, view.Approval));
+        return new RollupResponse(ApiMapping.Ref(unit), view.Year, view.UpdatedAt, Notice(configuration, unit, data), summary, entries, view.Approval);
     }
 
     private static Task<RollupView> RollupOf(IGrainFactory grains, OrgUnit unit, int year, bool children) => unit.Level switch

@@ -125,6 +125,10 @@ public sealed partial class CountyGrain(
             await ParentGrain().ApplyChildCellsAsync(_code, Version, cells);
             PlansMetrics.RollupLag.Record(time.GetElapsedTime(recorded).TotalMilliseconds);
             MarkForWarningCheck(rows.Select(r => r.Indicator));
+            // Applied everywhere: forget the batch, so that a reactivation (e.g. every county at a cold start) does not
+            // re-apply it to ~200 indicator and department grains. One more row in a shared storage flush.
+            state.State.Pending = null;
+            await state.WriteStateAsync();
             var summary = Summary(batch, outcomes);
             PlansMetrics.Pushes.Add(1, new KeyValuePair<string, object?>("result", "accepted"));
             PlansMetrics.Values.Add(summary.Imported, new KeyValuePair<string, object?>("outcome", "imported"));

@@ -20,4 +20,10 @@ public static class PlansMetrics
 
     /// <summary>Children re-read by periodic reconciliation (non-zero means a message was lost or a silo failed).</summary>
     public static readonly Counter<long> Reconciled = Meter.CreateCounter<long>("orleansplans.rollup.reconciled", "{child}", "Children re-read by reconciliation");
+
+    /// <summary>Grain storage statements (round trips, one commit each for writes) by op (write, read) and result (ok, failed).</summary>
+    public static readonly Counter<long> StorageFlushes = Meter.CreateCounter<long>("orleansplans.storage.flushes", "{statement}", "Grain storage statements");
+
+    /// <summary>Grain states written or read, by op; states / flushes is the group-commit batch size.</summary>
+    public static readonly Counter<long> StorageStates = Meter.CreateCounter<long>("orleansplans.storage.states", "{state}", "Grain states written or read");
 }

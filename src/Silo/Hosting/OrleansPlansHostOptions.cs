@@ -16,4 +16,13 @@ public sealed class OrleansPlansHostOptions
     public string? AdvertisedIP { get; set; }
 
     public string? SiloName { get; set; }
+
+    /// <summary>
+    /// Idle time after which a county's indicator and department grains are deactivated (default 2 min; Orleans'
+    /// default for other grains is 15 min). They are re-read from storage on the next call, and the roll-ups do not
+    /// need them (they hold each county's contribution), so at national scale memory stays bounded by the counties
+    /// pushing recently rather than by every indicator ever touched. (5 min was too long for the national benchmark:
+    /// each county pushes its next year about every 130 s, so its leaf grains never became idle; docs/benchmarks.md.)
+    /// </summary>
+    public TimeSpan LeafGrainCollectionAge { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansPlans.Gateway.Apis;
+
+namespace OrleansPlans.Api.Tests;
+
+/// <summary>
+/// City and province roll-up responses are served from the gateway's version-tagged cache: repeated reads are the
+/// same bytes without rebuilding, and any push that changes a cell is visible on the very next read.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class RollupCacheTests(ApiFixture fixture)
+{
+    private readonly HttpClient _http = fixture.CreateClient();
+
+    private RollupResponseCache Cache => fixture.Services.GetRequiredService<RollupResponseCache>();
+
+    private async Task<HttpStatusCode> Push(string county, decimal numerator, decimal denominator) =>
+        (await _http.PostAsync($"/api/v1/counties/{county}/data-values", new StringContent(
+            $$"""{ "year": 2022, "values": [ { "indicator": "maternal-mortality-rate", "numerator": {{numerator}}, "denominator": {{denominator}} } ] }""",
+            Encoding.UTF8, "application/json"))).StatusCode;
+
+    private async Task<(string Body, decimal? Numerator, decimal? Denominator)> Read(string orgUnit, string query = "")
+    {
+        using var response = await _http.GetAsync($"/api/v1/org-units/{orgUnit}/rollup?year=2022{query}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadAsStringAsync();
+        var entry = JsonNode.Parse(body)!["indicators"]!.AsArray()
+            .FirstOrDefault(e => (string)e!["indicator"]! == "maternal-mortality-rate" && e["disaggregation"]!.AsObject().Count == 0);
+        return (body, (decimal?)entry?["numerator"], (decimal?)entry?["denominator"]);
+    }
+
+    [Fact]
+    public async Task Repeated_reads_hit_the_cache_and_a_push_is_visible_on_the_next_read()
+    {
+        // 广州市 440100: 荔湾区 440103 and 越秀区 440104, 广东省 440000.
+        Assert.Equal(HttpStatusCode.OK, await Push("440103", 2, 20_000));
+        var first = await Read("440000");
+        Assert.Equal((2m, 20_000m), (first.Numerator, first.Denominator));
+
+        var hits = Cache.Hits;
+        var second = await Read("440000");
+        Assert.Equal(first.Body, second.Body);
+        Assert.True(Cache.Hits > hits, "the second read of an unchanged province was not served from the cache");
+
+        // A change anywhere below moves the province's version: the next read is rebuilt and shows it.
+        Assert.Equal(HttpStatusCode.OK, await Push("440104", 1, 10_000));
+        Assert.Equal((3m, 30_000m), ((await Read("440000")).Numerator, (await Read("440000")).Denominator));
+        Assert.Equal((3m, 30_000m), ((await Read("440100")).Numerator, (await Read("440100")).Denominator));
+        Assert.Equal(HttpStatusCode.OK, await Push("440103", 4, 20_000));
+        Assert.Equal((5m, 30_000m), ((await Read("440000")).Numerator, (await Read("440000")).Denominator));
+
+        // Different filters and children are different entries, not each other's bytes.
+        var children = await Read("440000", "&children=true");
+        Assert.Contains("\"children\"", children.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"children\"", (await Read("440000")).Body, StringComparison.Ordinal);
+        var children2 = await Read("440100", "&plan=children");
+        Assert.Null(children2.Numerator);   // maternal mortality belongs to the women's plan
+    }
+}
