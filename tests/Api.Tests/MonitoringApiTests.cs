@@ -80,7 +80,8 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
         Assert.DoesNotContain(warnings["warnings"]!.AsArray(), w => (string)w!["kind"]! is "projectedMiss" or "fluctuation" or "validationRule"
             && (string)w["indicator"]! is "maternal-mortality-rate" or "infant-mortality-rate" or "under5-mortality-rate");
         Assert.DoesNotContain(warnings["warnings"]!.AsArray(), w => (string)w!["kind"]! == "missingAfterDeadline" && (string)w["indicator"]! == "maternal-mortality-rate" && (int)w["year"]! <= 2024);
-        Assert.Contains(warnings["warnings"]!.AsArray(), w => (string)w!["kind"]! == "missingAfterDeadline" && (string)w["indicator"]! == "maternal-mortality-rate" && (int)w["year"]! == 2025);
+        var missing = warnings["warnings"]!.AsArray().Single(w => (string)w!["kind"]! == "missingAfterDeadline" && (string)w["indicator"]! == "maternal-mortality-rate" && (int)w["year"]! == 2025)!;
+        Assert.Matches(@"^2025年数据应于2026-03-31前报送，已逾期\d+天未报$", (string)missing["messageZh"]!);
     }
 
     private static string Row(string indicator, int year, decimal numerator, decimal denominator) =>
@@ -101,6 +102,8 @@ public sealed class MonitoringApiTests(ApiFixture fixture)
             var w = json["warnings"]!.AsArray().Single(x => (string)x!["orgUnit"]! == "130102")!;
             Assert.Equal(("health", "卫生健康局", 2022), ((string)w["department"]!, (string)w["departmentNameZh"]!, (int)w["year"]!));
             Assert.Equal(12d, (double)w["numbers"]!["target"]!);
+            Assert.StartsWith("按20→24 1/10万的趋势推算，2030年预计为", (string)w["messageZh"]!);
+            Assert.EndsWith("难以达到目标值12 1/10万", (string)w["messageZh"]!);
         }
         var elsewhere = await Get("/api/v1/org-units/511700/warnings?kind=projectedMiss&indicator=maternal-mortality-rate");
         Assert.DoesNotContain(elsewhere["warnings"]!.AsArray(), w => (string)w!["orgUnit"]! == "130102");

@@ -12,7 +12,7 @@ namespace OrleansPlans.Gateway.Apis;
 public sealed record WarningResponse(
     string OrgUnit, string OrgUnitName, string Level, string Kind, string Indicator, string IndicatorNameZh, string Plan, string Area, int Year,
     IReadOnlyDictionary<string, string> Disaggregation, string Rule, string? Department, string? DepartmentNameZh, string Message,
-    IReadOnlyDictionary<string, double> Numbers, DateTimeOffset? RaisedAt, DateTimeOffset? ClearedAt, bool Active);
+    IReadOnlyDictionary<string, double> Numbers, DateTimeOffset? RaisedAt, DateTimeOffset? ClearedAt, bool Active, string MessageZh);
 
 public sealed record WarningCount(string Key, string? Name, int Count);
 
@@ -51,7 +51,7 @@ public static class MonitoringApi
     internal static readonly string[] Kinds = ["projectedMiss", "fluctuation", "missingAfterDeadline", "validationRule"];
 
     private static async Task<Results<Ok<WarningsResponse>, ProblemHttpResult>> GetWarningsAsync(
-        string code, PlanData data, MonitoringQueries queries,
+        string code, PlanData data, MonitoringQueries queries, Domain.Loading.ValidationRuleSet rules,
         [FromQuery] string? plan, [FromQuery] string? area, [FromQuery] string? department, [FromQuery] string? kind,
         [FromQuery] int? year, [FromQuery] string? indicator, [FromQuery] string? state, [FromQuery] int? limit)
     {
@@ -109,8 +109,8 @@ public static class MonitoringApi
             .Select(g => new WarningCount(g.Key, data.Departments.TryGetValue(g.Key, out var d) ? d.NameZh : null, g.Sum(kv => kv.Value))).OrderByDescending(c => c.Count).ToArray();
         var shown = MonitoringQueries.Newest(pages, filter.Limit);
         return TypedResults.Ok(new WarningsResponse(ApiMapping.Ref(unit), filter, pages.Sum(p => p.Page.Total), byKind, byChild, byDepartment,
-            [.. shown.Select(w => Response(data, w.OrgUnit, "county", w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, w.RaisedAt, w.ClearedAt))],
-            [.. aggregate.Select(w => Response(data, unit.Code, ApiMapping.Level(unit.Level), w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, null, null))]));
+            [.. shown.Select(w => Response(data, rules, w.OrgUnit, "county", w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, w.RaisedAt, w.ClearedAt))],
+            [.. aggregate.Select(w => Response(data, rules, unit.Code, ApiMapping.Level(unit.Level), w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, null, null))]));
     }
 
     private static bool Matches(PlanData data, WarningFilter f, string kind, string indicator, int year, string? department) =>
@@ -118,13 +118,13 @@ public static class MonitoringApi
         && (f.Department is null || f.Department == department)
         && (f.Plan is null || PlanAreas.PlanCode(data.Indicators[indicator].Plan) == f.Plan) && (f.Area is null || data.Indicators[indicator].Area == f.Area);
 
-    internal static WarningResponse Response(PlanData data, string orgUnit, string level, string kind, string indicator, int year, string disaggregation, string rule,
+    internal static WarningResponse Response(PlanData data, Domain.Loading.ValidationRuleSet rules, string orgUnit, string level, string kind, string indicator, int year, string disaggregation, string rule,
         string? department, string message, IReadOnlyDictionary<string, double> numbers, DateTimeOffset? raisedAt, DateTimeOffset? clearedAt)
     {
         var definition = data.Indicators[indicator];
         return new WarningResponse(orgUnit, data.OrgUnit(orgUnit)?.Name ?? orgUnit, level, kind, indicator, definition.NameZh, PlanAreas.PlanCode(definition.Plan), definition.Area, year,
             Disaggregation.Parse(disaggregation), rule, department, department is not null && data.Departments.TryGetValue(department, out var d) ? d.NameZh : null,
-            message, numbers, raisedAt, clearedAt, clearedAt is null);
+            message, numbers, raisedAt, clearedAt, clearedAt is null, WarningText.Zh(kind, year, rule, message, numbers, definition, rules));
     }
 
     private static async Task<Results<Ok<CompletenessResponse>, ProblemHttpResult>> GetCompletenessAsync(

@@ -30,6 +30,7 @@ public static class ReportsApi
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAsync(
         string code, string kind, PlanData data, MonitoringQueries queries, IGrainFactory grains, TimeProvider time, IConfiguration configuration,
+        Domain.Loading.ValidationRuleSet rules,
         [FromQuery] int? year, [FromQuery] string? format)
     {
         if (data.OrgUnit(code) is not { } unit)
@@ -69,9 +70,9 @@ public static class ReportsApi
         await Task.WhenAll(evaluationTask, qualitativeTask, warningsTask, aggregateTask, completenessTask, datasetsTask, measuresTask);
 
         var warnings = MonitoringQueries.Newest(warningsTask.Result, null).Where(w => w.Year <= y)
-            .Select(w => MonitoringApi.Response(data, w.OrgUnit, "county", w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, w.RaisedAt, w.ClearedAt))
+            .Select(w => MonitoringApi.Response(data, rules, w.OrgUnit, "county", w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, w.RaisedAt, w.ClearedAt))
             .Concat(aggregateTask.Result.Where(w => w.Year <= y)
-                .Select(w => MonitoringApi.Response(data, unit.Code, ApiMapping.Level(unit.Level), w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, null, null)))
+                .Select(w => MonitoringApi.Response(data, rules, unit.Code, ApiMapping.Level(unit.Level), w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, null, null)))
             .ToArray();
         var approval = datasetsTask.Result.Aggregate(new ApprovalTally(y, 0, 0, 0, 0), (acc, d) => acc.Add(ApprovalTally.Of(y, d.State)));
         var report = new MonitoringReport(unit, reportKind, y, now, RollupApi.Notice(configuration, unit, data),

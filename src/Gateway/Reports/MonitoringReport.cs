@@ -145,7 +145,7 @@ public static class ReportRenderer
             foreach (var w in r.Warnings.Take(500))
             {
                 h.Append("<tr><td>").Append(E(w.OrgUnitName)).Append("</td><td>").Append(E(KindZh.GetValueOrDefault(w.Kind, w.Kind))).Append("</td><td>").Append(E(w.IndicatorNameZh))
-                    .Append("</td><td class=\"n\">").Append(w.Year).Append("</td><td>").Append(E(w.DepartmentNameZh ?? w.Department ?? "—")).Append("</td><td>").Append(E(w.Message))
+                    .Append("</td><td class=\"n\">").Append(w.Year).Append("</td><td>").Append(E(w.DepartmentNameZh ?? w.Department ?? "—")).Append("</td><td>").Append(E(w.MessageZh))
                     .Append("</td><td>").Append(w.RaisedAt is { } at ? E(at.ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-dd", Inv)) : "实时").Append("</td></tr>");
             }
             h.Append("</tbody></table>");

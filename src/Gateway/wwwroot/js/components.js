@@ -1,7 +1,7 @@
 // Pieces shared by the views: sections, status chips, sortable tables, the status-by-area table and the
 // key-indicator cards.
 import { h, nextId } from './dom.js';
-import { t, indicatorName, areaName } from './i18n.js';
+import { t, lang, indicatorName, areaName } from './i18n.js';
 import { fmtValue, unitSuffix, fmtTarget, targetValueIn, isTotal } from './format.js';
 import { sparkline, stackedBar, STATUS_ORDER } from './charts.js';
 import { openReport } from './api.js';
@@ -217,7 +217,7 @@ export function warningsPanel(warnings, { limit = 10 } = {}) {
       h('td', {}, h('a', { href: indicatorHref(w.orgUnit, w.indicator) }, w.indicatorNameZh)),
       h('td', { class: 'num' }, String(w.year)),
       h('td', {}, w.departmentNameZh ?? w.department ?? '—'),
-      h('td', { class: 'small' }, w.message),
+      h('td', { class: 'small' }, lang() === 'en' ? w.message : w.messageZh),
       h('td', { class: 'small' }, w.raisedAt ? new Date(w.raisedAt).toLocaleString() : '—')))));
   return [kinds, rows.length ? tableWrap(table, d.warningsTitle) : table];
 }
