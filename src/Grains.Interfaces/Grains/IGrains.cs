@@ -100,18 +100,22 @@ public interface IRollupGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<ContributionVersion> GetVersionAsync();
 
-    [ReadOnly]
+    /// <remarks>
+    /// Reads interleave with the roll-up's writes: every write changes the grain's state within one turn (between awaits),
+    /// so a read always sees a whole state, and it no longer queues behind a province's stream of child updates.
+    /// </remarks>
+    [AlwaysInterleave]
     Task<RollupView> GetRollupAsync(int year, bool includeChildren);
 
     /// <summary>Target-bearing indicators of the subtree's aggregate rated as of a year.</summary>
-    [ReadOnly]
+    [AlwaysInterleave]
     Task<IndicatorEvaluation[]> GetEvaluationAsync(int year);
 
     /// <summary>Warnings on the aggregate's own series (projected misses, fluctuations), derived live from its cells.</summary>
-    [ReadOnly]
+    [AlwaysInterleave]
     Task<DetectedWarning[]> GetAggregateWarningsAsync();
 
-    [ReadOnly]
+    [AlwaysInterleave]
     Task<IndicatorSeriesView> GetSeriesAsync(string indicator);
 
     /// <summary>Recomputes every cell from the leaf counties and reports differences.</summary>
