@@ -131,14 +131,22 @@ public sealed class PlanData
                 }
             }
         }
-        if (own.Count > 0 || disaggregation != Disaggregation.Total)
+        if (own.Count > 0)
         {
             return [.. own.DistinctBy(v => (v.Comparator, v.Value, v.Year, v.BaseYear, v.ChangePercent)).OrderBy(v => v.Year)];
         }
-        return _national.TryGetValue(indicator, out var national)
+        if (disaggregation != Disaggregation.Total)
+        {
+            return [];
+        }
+        // Shared by every org unit without a plan target of its own (almost all of them): one array per indicator
+        // instead of one per grain — at national scale ~660,000 indicator grains each held their own copies.
+        return _nationalViews.GetOrAdd(indicator, code => _national.TryGetValue(code, out var national)
             ? [.. national.Select(n => NationalView(definition, n)).OfType<TargetView>().OrderBy(v => v.Year)]
-            : [];
+            : []);
     }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TargetView[]> _nationalViews = new(StringComparer.Ordinal);
 
     private static TargetView? ToView(IndicatorDefinition definition, PlanTarget t, Plan plan)
     {
