@@ -11,6 +11,10 @@ public static class ApiProblems
     public static ProblemHttpResult NotFound(string what) =>
         TypedResults.Problem(title: $"{what} not found", statusCode: StatusCodes.Status404NotFound, type: TypeBase + "not-found");
 
+    /// <summary>Allowed to call the endpoint, but not to do this (a finer check than the endpoint's policy).</summary>
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(title: "Forbidden", detail: detail, statusCode: StatusCodes.Status403Forbidden, type: TypeBase + "forbidden");
+
     public static ProblemHttpResult BadRequest(string title, string? detail = null) =>
         TypedResults.Problem(title: title, detail: detail, statusCode: StatusCodes.Status400BadRequest, type: TypeBase + "bad-request");
 

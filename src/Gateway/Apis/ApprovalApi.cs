@@ -26,22 +26,20 @@ public static class ApprovalApi
     {
         var county = app.MapGroup("/api/v1/counties/{code}/datasets/{year:int}").WithTags("Approval");
         county.MapGet("", GetAsync).RequireOrgScope(OrgAccess.Read).WithName("GetDataset").WithSummary("A county's annual dataset: approval state, lock and history");
-        county.MapPost("/submit", (string code, int year, StrictBody<ApprovalRequest> body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
-                TransitionAsync(code, year, "submit", body, http, data, grains, audit, time))
-            .RequireOrgScope(OrgAccess.Submit)
-            .WithName("SubmitDataset").WithSummary("The county submits its dataset of the year to the city (county reporter)");
-        county.MapPost("/approve", (string code, int year, StrictBody<ApprovalRequest> body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
-                TransitionAsync(code, year, "approve", body, http, data, grains, audit, time))
-            .RequireOrgScope(OrgAccess.Approve)
-            .WithName("ApproveDataset").WithSummary("The city approver approves a submitted dataset; the province approver one its city approved, once all cities have");
-        county.MapPost("/return", (string code, int year, StrictBody<ApprovalRequest> body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
-                TransitionAsync(code, year, "return", body, http, data, grains, audit, time))
-            .RequireOrgScope(OrgAccess.Approve)
-            .WithName("ReturnDataset").WithSummary("The city approver returns a submitted dataset to the county with a comment");
-        county.MapPost("/unapprove", (string code, int year, StrictBody<ApprovalRequest> body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
-                TransitionAsync(code, year, "unapprove", body, http, data, grains, audit, time))
-            .RequireOrgScope(OrgAccess.Approve)
-            .WithName("UnapproveDataset").WithSummary("Lifts the caller's level's approval with a comment, so figures can change again");
+        (string Action, OrgAccess Access, string Name, string Summary)[] transitions =
+        [
+            ("submit", OrgAccess.Submit, "SubmitDataset", "The county submits its dataset of the year to the city (county reporter)"),
+            ("approve", OrgAccess.Approve, "ApproveDataset", "The city approver approves a submitted dataset; the province approver one its city approved, once all cities have"),
+            ("return", OrgAccess.Approve, "ReturnDataset", "The city approver returns a submitted dataset to the county with a comment"),
+            ("unapprove", OrgAccess.Approve, "UnapproveDataset", "Lifts the caller's level's approval with a comment, so figures can change again"),
+        ];
+        foreach (var (action, access, name, summary) in transitions)
+        {
+            county.MapPost("/" + action, (string code, int year, StrictBody<ApprovalRequest> body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
+                    TransitionAsync(code, year, action, body, http, data, grains, audit, time))
+                .RequireOrgScope(access)
+                .WithName(name).WithSummary(summary);
+        }
 
         var subtree = app.MapGroup("/api/v1/org-units/{code}/datasets/{year:int}").WithTags("Approval");
         subtree.MapGet("", GetSubtreeAsync).RequireOrgScope(OrgAccess.Read).WithName("GetSubtreeDatasets")
@@ -86,13 +84,11 @@ public static class ApprovalApi
         var principal = PlansPrincipal.From(http.User)!;
         if (LevelOf(principal, action) is not { } role)
         {
-            return TypedResults.Problem(title: "Forbidden", statusCode: StatusCodes.Status403Forbidden, type: ApiProblems.TypeBase + "forbidden",
-                detail: $"a {principal.Role} cannot {action} a dataset");
+            return ApiProblems.Forbidden($"a {principal.Role} cannot {action} a dataset");
         }
         if (body?.Level is { } level && level != role)
         {
-            return TypedResults.Problem(title: "Forbidden", statusCode: StatusCodes.Status403Forbidden, type: ApiProblems.TypeBase + "forbidden",
-                detail: $"a {principal.Role} acts at the {role} level, not the {level} level");
+            return ApiProblems.Forbidden($"a {principal.Role} acts at the {role} level, not the {level} level");
         }
         if (body?.Comment is { Length: > 2000 })
         {
@@ -180,8 +176,7 @@ public static class ApprovalApi
         var principal = PlansPrincipal.From(http.User)!;
         if (principal.Role != Roles.ProvinceApprover)
         {
-            return TypedResults.Problem(title: "Forbidden", statusCode: StatusCodes.Status403Forbidden, type: ApiProblems.TypeBase + "forbidden",
-                detail: $"a {principal.Role} cannot give the province's approval");
+            return ApiProblems.Forbidden($"a {principal.Role} cannot give the province's approval");
         }
         var approved = 0;
         foreach (var d in datasets.Where(d => d.State == "approvedByCity"))

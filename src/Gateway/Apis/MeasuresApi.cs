@@ -98,8 +98,7 @@ public static class MeasuresApi
         var principal = PlansPrincipal.From(http.User)!;
         if (principal.Role == Roles.DepartmentReporter && principal.Department != department)
         {
-            return TypedResults.Problem(title: "Forbidden", statusCode: StatusCodes.Status403Forbidden, type: ApiProblems.TypeBase + "forbidden",
-                detail: $"a reporter of {principal.Department} cannot report for {department}, the measure's lead department named here");
+            return ApiProblems.Forbidden($"a reporter of {principal.Department} cannot report for {department}, the measure's lead department named here");
         }
         var departmentGrain = grains.GetGrain<IDepartmentGrain>(GrainKeys.Department(code, department!));
         var report = new MeasureReport(PlanAreas.PlanCode(kind), area!.Area, measure!.No, body.Year!.Value, body.Status!, body.Narrative!.Trim(), department!,
