@@ -6,6 +6,7 @@ using OrleansPlans.Domain;
 using OrleansPlans.Domain.Evaluation;
 using OrleansPlans.Gateway.Apis;
 using OrleansPlans.Gateway.Monitoring;
+using OrleansPlans.Gateway.Security;
 
 namespace OrleansPlans.Gateway.Reports;
 
@@ -106,8 +107,7 @@ public static class ReportRenderer
         {
             var areaName = PlanAreas.Of(group.Key.Plan == "women" ? PlanKind.Women : PlanKind.Children).First(a => a.Code == group.Key.Area).NameZh;
             h.Append("<h3>").Append(group.Key.Plan == "women" ? "妇女" : "儿童").Append(" · ").Append(E(areaName)).Append("</h3>");
-            h.Append("<table><thead><tr><th scope=\"col\">指标</th><th scope=\"col\">").Append(r.Year).Append("年值（或最近年份）</th><th scope=\"col\">目标</th><th scope=\"col\">状态</th>")
-                .Append("<th scope=\"col\">进展评级</th><th scope=\"col\">预计目标年值</th><th scope=\"col\">趋势</th></tr></thead><tbody>");
+            Head(h, "指标", $"{r.Year}年值（或最近年份）", "目标", "状态", "进展评级", "预计目标年值", "趋势");
             foreach (var i in group)
             {
                 var e = i.Evaluation;
@@ -123,8 +123,8 @@ public static class ReportRenderer
         }
         if (r.Evaluation.QualitativeGoals.Length > 0)
         {
-            h.Append("<h3>定性目标（依据主要措施进展评估）</h3><table><thead><tr><th scope=\"col\">规划</th><th scope=\"col\">领域</th><th scope=\"col\">目标</th>")
-                .Append("<th scope=\"col\">评级</th><th scope=\"col\">依据</th></tr></thead><tbody>");
+            h.Append("<h3>定性目标（依据主要措施进展评估）</h3>");
+            Head(h, "规划", "领域", "目标", "评级", "依据");
             foreach (var g in r.Evaluation.QualitativeGoals)
             {
                 h.Append("<tr><td>").Append(g.Plan == "women" ? "妇女" : "儿童").Append("</td><td>").Append(E(g.Area)).Append("</td><td>").Append(g.Goal).Append(". ")
@@ -140,8 +140,7 @@ public static class ReportRenderer
         }
         else
         {
-            h.Append("<table><thead><tr><th scope=\"col\">单位</th><th scope=\"col\">类型</th><th scope=\"col\">指标</th><th scope=\"col\">年度</th>")
-                .Append("<th scope=\"col\">责任部门</th><th scope=\"col\">说明</th><th scope=\"col\">发出时间</th></tr></thead><tbody>");
+            Head(h, "单位", "类型", "指标", "年度", "责任部门", "说明", "发出时间");
             foreach (var w in r.Warnings.Take(500))
             {
                 h.Append("<tr><td>").Append(E(w.OrgUnitName)).Append("</td><td>").Append(E(KindZh.GetValueOrDefault(w.Kind, w.Kind))).Append("</td><td>").Append(E(w.IndicatorNameZh))
@@ -156,8 +155,7 @@ public static class ReportRenderer
         }
 
         h.Append("<h2>四、数据报送完整性与及时性</h2>");
-        h.Append("<table><thead><tr><th scope=\"col\">单位或部门</th><th scope=\"col\">应报</th><th scope=\"col\">已报</th><th scope=\"col\">按时</th><th scope=\"col\">逾期</th>")
-            .Append("<th scope=\"col\">缺报</th><th scope=\"col\">完整率</th><th scope=\"col\">及时率</th></tr></thead><tbody>");
+        Head(h, "单位或部门", "应报", "已报", "按时", "逾期", "缺报", "完整率", "及时率");
         CompletenessRow(h, "合计", r.Completeness.Total);
         foreach (var d in r.Completeness.Departments)
         {
@@ -176,8 +174,7 @@ public static class ReportRenderer
         }
         else
         {
-            h.Append("<table><thead><tr><th scope=\"col\">规划</th><th scope=\"col\">领域</th><th scope=\"col\">措施</th><th scope=\"col\">牵头部门</th>")
-                .Append("<th scope=\"col\">进展</th><th scope=\"col\">情况说明</th></tr></thead><tbody>");
+            Head(h, "规划", "领域", "措施", "牵头部门", "进展", "情况说明");
             foreach (var m in r.Measures.OrderBy(m => m.Plan, StringComparer.Ordinal).ThenBy(m => m.Area, StringComparer.Ordinal).ThenBy(m => m.Measure))
             {
                 h.Append("<tr><td>").Append(m.Plan == "women" ? "妇女" : "儿童").Append("</td><td>").Append(E(m.Area)).Append("</td><td class=\"n\">").Append(m.Measure)
@@ -249,12 +246,20 @@ public static class ReportRenderer
 
     public static string CsvCell(string value)
     {
-        var v = value;
-        if (v.Length > 0 && v[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !decimal.TryParse(v, NumberStyles.Number, Inv, out _))
-        {
-            v = "'" + v;
-        }
+        // The formula rule is CsvExport's (one rule for every export); numbers, which this class writes, stay numbers.
+        var v = decimal.TryParse(value, NumberStyles.Number, Inv, out _) ? value : CsvExport.Neutralise(value);
         return v.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + v.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : v;
+    }
+
+    /// <summary>Opens a table with its column headers.</summary>
+    private static void Head(StringBuilder h, params string[] columns)
+    {
+        h.Append("<table><thead><tr>");
+        foreach (var c in columns)
+        {
+            h.Append("<th scope=\"col\">").Append(c).Append("</th>");
+        }
+        h.Append("</tr></thead><tbody>");
     }
 
     private static void CompletenessRow(StringBuilder h, string name, CompletenessView v) =>
