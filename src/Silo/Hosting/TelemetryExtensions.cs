@@ -13,7 +13,7 @@ public static class TelemetryExtensions
 {
     /// <summary>
     /// OpenTelemetry metrics (Orleans, ASP.NET Core, Npgsql, runtime, OrleansPlans) for Prometheus at /metrics, and
-    /// traces (ASP.NET Core, Orleans, Npgsql) exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    /// traces (ASP.NET Core, Orleans, Npgsql) collected and exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
     /// Logs are JSON lines when a connection string is configured (production), plain text in embedded mode.
     /// </summary>
     public static IHostApplicationBuilder AddOrleansPlansTelemetry(this IHostApplicationBuilder builder)
@@ -28,17 +28,17 @@ public static class TelemetryExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
-                .AddPrometheusExporter())
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
-                    .AddAspNetCoreInstrumentation(o => o.Filter = ctx => ctx.Request.Path != "/metrics" && ctx.Request.Path != "/healthz")
-                    .AddNpgsql();
-                if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-                {
-                    tracing.AddOtlpExporter();
-                }
-            });
+                .AddPrometheusExporter());
+        // Traces only where they are exported: an Orleans activity source with a listener makes every grain call
+        // allocate and tag an Activity (~255 per county push), which nobody reads when no collector is configured.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => ctx.Request.Path != "/metrics" && ctx.Request.Path != "/healthz")
+                .AddNpgsql()
+                .AddOtlpExporter());
+        }
         return builder;
     }
 
