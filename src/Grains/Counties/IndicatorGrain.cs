@@ -15,6 +15,41 @@ public sealed class IndicatorSeriesState
 /// One indicator at one county: its yearly series for every disaggregation (the values of record),
 /// its targets and their evaluation.
 /// </summary>
+/// <summary>
+/// The keys of <see cref="IndicatorSeriesState.Values"/> ("year|disaggregation"), interned: a county holds a few
+/// hundred distinct keys across all its indicators, and a national silo millions of values, so every grain shares one
+/// string per key and parses it once.
+/// </summary>
+internal static class StoreKeys
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, string), string> Keys = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Year, string Disaggregation)> Parsed = new(StringComparer.Ordinal);
+
+    public static string Of(int year, string disaggregation) =>
+        Keys.TryGetValue((year, disaggregation), out var key) ? key : Add(year, disaggregation);
+
+    public static (int Year, string Disaggregation) Parse(string key)
+    {
+        if (Parsed.TryGetValue(key, out var parsed))
+        {
+            return parsed;
+        }
+        var bar = key.IndexOf('|', StringComparison.Ordinal);
+        var year = int.Parse(key.AsSpan(0, bar), System.Globalization.CultureInfo.InvariantCulture);
+        Add(year, key[(bar + 1)..]);
+        return Parsed[key];
+    }
+
+    private static string Add(int year, string disaggregation)
+    {
+        // Disaggregation codes come from the catalogue (rows are validated against it), so the tables stay small.
+        var interned = string.Intern(disaggregation);
+        var key = Keys.GetOrAdd((year, interned), static k => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{k.Item1}|{k.Item2}"));
+        Parsed.TryAdd(key, (year, interned));
+        return key;
+    }
+}
+
 public sealed class IndicatorGrain(
     [PersistentState(StorageNames.IndicatorSeriesState, StorageNames.Plans)] IPersistentState<IndicatorSeriesState> state,
     PlanData data,
@@ -24,25 +59,40 @@ public sealed class IndicatorGrain(
     private IndicatorDefinition _indicator = null!;
     private readonly Dictionary<string, TargetView[]> _targets = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The status of every stored cell, derived from the values and targets; computed once per activation and then
+    /// kept current per disaggregation by <see cref="ApplyAsync"/> (the only writer of the values), so that a push
+    /// re-evaluates the series it touched instead of every series twice.
+    /// </summary>
+    private Dictionary<CellKey, TargetStatus>? _statuses;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var key = this.GetPrimaryKeyString();
         _county = GrainKeys.CodeOf(key);
         _indicator = data.Indicators[GrainKeys.LeafOf(key)];
+        if (state.State.Values.Count > 0)
+        {
+            // Share the key and department strings read from storage with every other grain (national memory).
+            state.State.Values = state.State.Values.ToDictionary(
+                kv => { var (year, disaggregation) = StoreKeys.Parse(kv.Key); return StoreKeys.Of(year, disaggregation); },
+                kv => kv.Value with { Department = string.Intern(kv.Value.Department) },
+                StringComparer.Ordinal);
+        }
         return Task.CompletedTask;
     }
 
     public async Task<IndicatorApplyResult> ApplyAsync(Guid batchId, DataValueRow[] rows, DateTimeOffset reportedAt)
     {
-        var before = Statuses();
+        var statuses = Statuses();
         var outcomes = new RowOutcome[rows.Length];
         var previous = new StoredValue?[rows.Length];
         var fromThisBatch = new bool[rows.Length];
-        var changed = false;
+        var touched = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < rows.Length; i++)
         {
             var row = rows[i];
-            var key = StoreKey(row.Year, row.Disaggregation);
+            var key = StoreKeys.Of(row.Year, row.Disaggregation);
             var department = row.Department ?? _indicator.Department;
             if (state.State.Values.TryGetValue(key, out var existing))
             {
@@ -61,24 +111,30 @@ public sealed class IndicatorGrain(
             }
             state.State.Values[key] = new StoredValue(row.Numerator, row.Denominator, row.Value, department, reportedAt, batchId);
             fromThisBatch[i] = true;
-            changed = true;
+            touched.Add(row.Disaggregation);
         }
-        if (changed)
+        // Send every row's cell (re-sending is harmless: parents replace, never add) plus any other cell whose
+        // status moved because a baseline changed. Statuses depend only on their own disaggregation's series and
+        // targets, so only the touched series can move.
+        var keys = rows.Select(r => new CellKey(_indicator.Code, r.Year, r.Disaggregation)).ToHashSet();
+        if (touched.Count > 0)
         {
+            var before = statuses.Where(kv => touched.Contains(kv.Key.Disaggregation)).ToArray();
+            foreach (var (k, _) in before)
+            {
+                statuses.Remove(k);
+            }
+            AddStatuses(statuses, touched);
+            foreach (var (k, old) in before)
+            {
+                if (!statuses.TryGetValue(k, out var now) || now != old)
+                {
+                    keys.Add(k);
+                }
+            }
             await state.WriteStateAsync();
         }
-        var after = Statuses();
-        // Send every row's cell (re-sending is harmless: parents replace, never add) plus any other cell whose
-        // status moved because a baseline changed.
-        var keys = rows.Select(r => new CellKey(_indicator.Code, r.Year, r.Disaggregation)).ToHashSet();
-        foreach (var (k, status) in after)
-        {
-            if (!before.TryGetValue(k, out var old) || old != status)
-            {
-                keys.Add(k);
-            }
-        }
-        var cells = keys.Select(k => Cell(k, after)).OfType<RollupCell>().ToArray();
+        var cells = keys.Select(k => Cell(k, statuses)).OfType<RollupCell>().ToArray();
         return new IndicatorApplyResult(outcomes, cells, previous, fromThisBatch);
     }
 
@@ -94,7 +150,7 @@ public sealed class IndicatorGrain(
     {
         var figures = state.State.Values.Select(kv =>
         {
-            var (year, disaggregation) = ParseKey(kv.Key);
+            var (year, disaggregation) = StoreKeys.Parse(kv.Key);
             var v = kv.Value;
             return new ReportedFigure(_county, _indicator, year, disaggregation, v.Numerator, v.Denominator, v.Value, _indicator.Department);
         }).ToArray();
@@ -111,10 +167,10 @@ public sealed class IndicatorGrain(
     {
         var statuses = Statuses();
         var series = new List<DisaggregatedSeries>();
-        foreach (var group in state.State.Values.GroupBy(kv => ParseKey(kv.Key).Disaggregation).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var group in state.State.Values.GroupBy(kv => StoreKeys.Parse(kv.Key).Disaggregation).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var points = group
-                .Select(kv => (Year: ParseKey(kv.Key).Year, Stored: kv.Value))
+                .Select(kv => (Year: StoreKeys.Parse(kv.Key).Year, Stored: kv.Value))
                 .OrderBy(p => p.Year)
                 .Select(p =>
                 {
@@ -131,8 +187,8 @@ public sealed class IndicatorGrain(
         }
         var total = series.First(s => s.Disaggregation == Disaggregation.Total);
         var latest = total.Points.LastOrDefault(p => p.Value is not null);
-        var parts = state.State.Values.Where(kv => ParseKey(kv.Key).Disaggregation == Disaggregation.Total)
-            .ToDictionary(kv => ParseKey(kv.Key).Year, kv => Aggregation.Parts(_indicator, kv.Value.Numerator, kv.Value.Denominator, kv.Value.Value));
+        var parts = state.State.Values.Where(kv => StoreKeys.Parse(kv.Key).Disaggregation == Disaggregation.Total)
+            .ToDictionary(kv => StoreKeys.Parse(kv.Key).Year, kv => Aggregation.Parts(_indicator, kv.Value.Numerator, kv.Value.Denominator, kv.Value.Value));
         var evaluation = Domain.Evaluation.SeriesEvaluation.Evaluate(_indicator, parts, total.Targets, data.BaselineYear);
         return Task.FromResult(new IndicatorSeriesView(_county, _indicator.Code, [.. series], latest?.Year, latest?.Value, latest?.Status ?? TargetStatus.NoData, evaluation));
     }
@@ -150,33 +206,45 @@ public sealed class IndicatorGrain(
     /// <summary>The status of every stored cell.</summary>
     private Dictionary<CellKey, TargetStatus> Statuses()
     {
-        var result = new Dictionary<CellKey, TargetStatus>();
-        foreach (var group in state.State.Values.GroupBy(kv => ParseKey(kv.Key).Disaggregation))
+        if (_statuses is null)
         {
-            var series = group.ToDictionary(kv => ParseKey(kv.Key).Year, kv =>
+            _statuses = [];
+            AddStatuses(_statuses, null);
+        }
+        return _statuses;
+    }
+
+    /// <summary>Evaluates every stored cell of the given disaggregations (all when null) into <paramref name="result"/>.</summary>
+    private void AddStatuses(Dictionary<CellKey, TargetStatus> result, IReadOnlySet<string>? disaggregations)
+    {
+        var series = new Dictionary<string, Dictionary<int, decimal?>>(StringComparer.Ordinal);
+        foreach (var (key, stored) in state.State.Values)
+        {
+            var (year, disaggregation) = StoreKeys.Parse(key);
+            if (disaggregations is not null && !disaggregations.Contains(disaggregation))
             {
-                var (num, den) = Aggregation.Parts(_indicator, kv.Value.Numerator, kv.Value.Denominator, kv.Value.Value);
-                return Aggregation.ValueOf(_indicator, num, den);
-            });
-            var targets = TargetsOf(group.Key);
-            foreach (var year in series.Keys)
+                continue;
+            }
+            if (!series.TryGetValue(disaggregation, out var points))
             {
-                result[new CellKey(_indicator.Code, year, group.Key)] = TargetEvaluation.Evaluate(_indicator, targets, series, year, data.BaselineYear);
+                series[disaggregation] = points = [];
+            }
+            var (num, den) = Aggregation.Parts(_indicator, stored.Numerator, stored.Denominator, stored.Value);
+            points[year] = Aggregation.ValueOf(_indicator, num, den);
+        }
+        foreach (var (disaggregation, points) in series)
+        {
+            var targets = TargetsOf(disaggregation);
+            foreach (var year in points.Keys)
+            {
+                result[new CellKey(_indicator.Code, year, disaggregation)] = TargetEvaluation.Evaluate(_indicator, targets, points, year, data.BaselineYear);
             }
         }
-        return result;
     }
 
     private RollupCell? Cell(CellKey key, Dictionary<CellKey, TargetStatus> statuses) =>
-        state.State.Values.TryGetValue(StoreKey(key.Year, key.Disaggregation), out var stored)
+        state.State.Values.TryGetValue(StoreKeys.Of(key.Year, key.Disaggregation), out var stored)
             ? Aggregation.LeafCell(_indicator, key, stored, statuses.GetValueOrDefault(key))
             : null;
 
-    private static string StoreKey(int year, string disaggregation) => $"{year}|{disaggregation}";
-
-    private static (int Year, string Disaggregation) ParseKey(string key)
-    {
-        var bar = key.IndexOf('|', StringComparison.Ordinal);
-        return (int.Parse(key.AsSpan(0, bar), System.Globalization.CultureInfo.InvariantCulture), key[(bar + 1)..]);
-    }
 }
