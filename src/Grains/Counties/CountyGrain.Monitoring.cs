@@ -25,7 +25,7 @@ public sealed partial class CountyGrain
     {
         if (reminderName == DeadlineReminder && await RefreshMissingAsync())
         {
-            await state.WriteStateAsync();
+            await register.WriteStateAsync();
         }
     }
 
@@ -39,10 +39,10 @@ public sealed partial class CountyGrain
         {
             if (await RefreshMissingAsync())
             {
-                await state.WriteStateAsync();
+                await register.WriteStateAsync();
             }
         }
-        var matching = state.State.Warnings.Values
+        var matching = register.State.Warnings.Values
             .Where(w => filter.State switch { "cleared" => !w.Active, "all" => true, _ => w.Active })
             .Where(w => filter.Kind is null || w.Kind == filter.Kind)
             .Where(w => filter.Year is null || w.Year == filter.Year)
@@ -146,7 +146,7 @@ public sealed partial class CountyGrain
     /// <summary>
     /// Warnings are evaluated shortly after a push rather than inside it: the push path stays as fast as it was, and a
     /// county sending several years in a row has each indicator evaluated once, not once per year. A read of the warnings
-    /// evaluates whatever is due first; the persisted <see cref="CountyState.WarningsCheckedSequence"/> makes a new
+    /// evaluates whatever is due first; the persisted <see cref="WarningRegisterState.CheckedSequence"/> makes a new
     /// activation catch up after a crash.
     /// </summary>
     private void MarkForWarningCheck(IEnumerable<string> indicators)
@@ -187,6 +187,20 @@ public sealed partial class CountyGrain
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
+    /// <summary>Moves a register stored inside the county state (before it had its own) into its own state, once.</summary>
+    private async Task MoveLegacyRegisterAsync()
+    {
+        if (state.State.Warnings.Count == 0 || register.State.Warnings.Count > 0)
+        {
+            return;
+        }
+        register.State.Warnings = new Dictionary<string, WarningRecord>(state.State.Warnings, StringComparer.Ordinal);
+        register.State.CheckedSequence = state.State.WarningsCheckedSequence;
+        await register.WriteStateAsync();
+        state.State.Warnings.Clear();
+        await state.WriteStateAsync();
+    }
+
     private async Task CheckDueWarningsAsync()
     {
         if (_warningCheckDue.Count == 0)
@@ -206,10 +220,10 @@ public sealed partial class CountyGrain
             changed |= await RefreshMissingAsync();
         }
         _warningCheckDue.ExceptWith(indicators);
-        if (changed || state.State.WarningsCheckedSequence != sequence)
+        if (changed || register.State.CheckedSequence != sequence)
         {
-            state.State.WarningsCheckedSequence = _warningCheckDue.Count == 0 ? state.State.Sequence : state.State.WarningsCheckedSequence;
-            await state.WriteStateAsync();
+            register.State.CheckedSequence = _warningCheckDue.Count == 0 ? state.State.Sequence : register.State.CheckedSequence;
+            await register.WriteStateAsync();
         }
     }
 
@@ -220,7 +234,7 @@ public sealed partial class CountyGrain
     private bool UpdateWarnings(IReadOnlyDictionary<string, DetectedWarning[]> detectedByIndicator, DateTimeOffset now)
     {
         var changed = false;
-        var activeByIndicator = state.State.Warnings.Values
+        var activeByIndicator = register.State.Warnings.Values
             .Where(w => w.Active && w.Kind != MissingKind && !w.Rule.StartsWith(Domain.Loading.ValidationRuleSet.IdPrefix, StringComparison.Ordinal))
             .ToLookup(w => w.Indicator, StringComparer.Ordinal);
         foreach (var (indicator, detected) in detectedByIndicator)
@@ -251,7 +265,7 @@ public sealed partial class CountyGrain
             .Where(w => ids.Contains(w.Rule))
             .Select(SeriesWarnings.ToDetected)
             .ToDictionary(d => d.Key, StringComparer.Ordinal);
-        var active = state.State.Warnings.Values.Where(w => w.Active && ids.Contains(w.Rule)).ToList();
+        var active = register.State.Warnings.Values.Where(w => w.Active && ids.Contains(w.Rule)).ToList();
         return Reconcile(active, detected, now);
     }
 
@@ -261,7 +275,7 @@ public sealed partial class CountyGrain
         var now = time.GetUtcNow();
         var deadline = monitoring.Value.ToWarningOptions().Deadline;
         var years = Enumerable.Range(data.BaselineYear, Math.Max(0, now.Year - data.BaselineYear + 1)).Where(y => deadline.HasPassed(y, now)).ToArray();
-        var active = state.State.Warnings.Values.Where(w => w.Active && w.Kind == MissingKind).ToList();
+        var active = register.State.Warnings.Values.Where(w => w.Active && w.Kind == MissingKind).ToList();
         if (years.Length == 0 && active.Count == 0)
         {
             return false;
@@ -280,21 +294,21 @@ public sealed partial class CountyGrain
         var changed = false;
         foreach (var w in active.Where(w => !current.ContainsKey(w.Key)))
         {
-            state.State.Warnings.Remove(w.Key);
-            state.State.Warnings[$"{w.Key}@{w.RaisedAt.UtcTicks}"] = w with { ClearedAt = now };
+            register.State.Warnings.Remove(w.Key);
+            register.State.Warnings[$"{w.Key}@{w.RaisedAt.UtcTicks}"] = w with { ClearedAt = now };
             changed = true;
         }
         foreach (var d in current.Values)
         {
-            var existing = state.State.Warnings.GetValueOrDefault(d.Key);
+            var existing = register.State.Warnings.GetValueOrDefault(d.Key);
             if (existing is null)
             {
-                state.State.Warnings[d.Key] = new WarningRecord(d.Kind, _code, d.Indicator, d.Year, d.Disaggregation, d.Rule, d.Department, d.Message, d.Numbers, now, null);
+                register.State.Warnings[d.Key] = new WarningRecord(d.Kind, _code, d.Indicator, d.Year, d.Disaggregation, d.Rule, d.Department, d.Message, d.Numbers, now, null);
                 changed = true;
             }
             else if (existing.Message != d.Message || !existing.Numbers.OrderBy(n => n.Key).SequenceEqual(d.Numbers.OrderBy(n => n.Key)))
             {
-                state.State.Warnings[d.Key] = existing with { Message = d.Message, Numbers = d.Numbers, Department = d.Department };
+                register.State.Warnings[d.Key] = existing with { Message = d.Message, Numbers = d.Numbers, Department = d.Department };
                 changed = true;
             }
         }
@@ -307,7 +321,7 @@ public sealed partial class CountyGrain
 
     private void TrimHistory()
     {
-        var cleared = state.State.Warnings.Where(kv => kv.Value.ClearedAt is not null).ToList();
+        var cleared = register.State.Warnings.Where(kv => kv.Value.ClearedAt is not null).ToList();
         var excess = cleared.Count - monitoring.Value.ClearedWarningsKept;
         if (excess <= 0)
         {
@@ -315,7 +329,7 @@ public sealed partial class CountyGrain
         }
         foreach (var kv in cleared.OrderBy(kv => kv.Value.ClearedAt).Take(excess))
         {
-            state.State.Warnings.Remove(kv.Key);
+            register.State.Warnings.Remove(kv.Key);
         }
     }
 

@@ -21,8 +21,9 @@ public sealed class CountyState
     [Id(3)] public DateTimeOffset? LastPushAt { get; set; }
 
     /// <summary>
-    /// The early-warning register: active warnings keyed by <see cref="WarningRecord.Key"/>, cleared ones by key and the
-    /// time they were raised (a warning raised again after clearing is a new record; the old one stays as history).
+    /// Where the early-warning register lived before it got its own state (<see cref="WarningRegisterState"/>): read
+    /// once to move an existing register over, then left empty. Kept out of this state because the register (with its
+    /// cleared history) is far larger than the rest, and this state is written twice per push.
     /// </summary>
     [Id(4)] public Dictionary<string, WarningRecord> Warnings { get; set; } = new(StringComparer.Ordinal);
 
@@ -32,8 +33,21 @@ public sealed class CountyState
     /// <summary>Departments that have reported figures here (they hold the per-cell reporting times).</summary>
     [Id(6)] public HashSet<string> Departments { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>The <see cref="Sequence"/> whose changes the warning register reflects (behind it: a check is due).</summary>
+    /// <summary>Before the register had its own state: the sequence it reflected (moved with it).</summary>
     [Id(7)] public long WarningsCheckedSequence { get; set; }
+}
+
+[GenerateSerializer, Alias("plans.WarningRegisterState")]
+public sealed class WarningRegisterState
+{
+    /// <summary>
+    /// The early-warning register: active warnings keyed by <see cref="WarningRecord.Key"/>, cleared ones by key and the
+    /// time they were raised (a warning raised again after clearing is a new record; the old one stays as history).
+    /// </summary>
+    [Id(0)] public Dictionary<string, WarningRecord> Warnings { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The county's <see cref="CountyState.Sequence"/> whose changes the register reflects (behind it: a check is due).</summary>
+    [Id(1)] public long CheckedSequence { get; set; }
 }
 
 [GenerateSerializer, Alias("plans.DatasetRecord")]
@@ -58,6 +72,7 @@ public sealed record PendingBatch(
 /// </summary>
 public sealed partial class CountyGrain(
     [PersistentState(StorageNames.CountyState, StorageNames.Plans)] IPersistentState<CountyState> state,
+    [PersistentState(StorageNames.CountyWarningRegister, StorageNames.Plans)] IPersistentState<WarningRegisterState> register,
     PlanData data,
     TimeProvider time,
     IDataValueLedger ledger,
@@ -82,7 +97,8 @@ public sealed partial class CountyGrain(
             this.RegisterGrainTimer(AnnounceToParentAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
         await EnsureDeadlineReminderAsync();
-        if (state.State.WarningsCheckedSequence != state.State.Sequence)
+        await MoveLegacyRegisterAsync();
+        if (register.State.CheckedSequence != state.State.Sequence)
         {
             // The previous activation acknowledged a push whose warnings it had not evaluated yet: evaluate everything.
             MarkForWarningCheck(state.State.Indicators);

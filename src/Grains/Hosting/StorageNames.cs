@@ -7,6 +7,7 @@ public static class StorageNames
     public const string Plans = "plans";
 
     public const string CountyState = "county-v1";
+    public const string CountyWarningRegister = "county-warnings-v1";
     public const string IndicatorSeriesState = "indicator-series-v1";
     public const string DepartmentState = "department-reports-v1";
 }
