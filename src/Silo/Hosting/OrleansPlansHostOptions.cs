@@ -25,4 +25,17 @@ public sealed class OrleansPlansHostOptions
     /// each county pushes its next year about every 130 s, so its leaf grains never became idle; docs/benchmarks.md.)
     /// </summary>
     public TimeSpan LeafGrainCollectionAge { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Deactivate the least recently used activations when the silo's memory passes
+    /// <see cref="MemoryUsageLimitPercent"/> of what the runtime may use (the container's memory limit on Kubernetes,
+    /// or DOTNET_GCHeapHardLimit), down to <see cref="MemoryUsageTargetPercent"/>. Every grain that holds values of
+    /// record writes them before acknowledging, and roll-ups rebuild from their children, so shedding costs re-reads,
+    /// never data; without it a silo that holds more counties than fit is killed by the kernel instead.
+    /// </summary>
+    public bool ShedActivationsOnMemoryPressure { get; set; } = true;
+
+    public double MemoryUsageLimitPercent { get; set; } = 80;
+
+    public double MemoryUsageTargetPercent { get; set; } = 70;
 }

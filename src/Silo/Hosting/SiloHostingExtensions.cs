@@ -73,6 +73,9 @@ public static class SiloHostingExtensions
             {
                 o.ClassSpecificCollectionAge[typeof(OrleansPlans.Counties.IndicatorGrain).FullName!] = options.LeafGrainCollectionAge;
                 o.ClassSpecificCollectionAge[typeof(OrleansPlans.Counties.DepartmentGrain).FullName!] = options.LeafGrainCollectionAge;
+                o.EnableActivationSheddingOnMemoryPressure = options.ShedActivationsOnMemoryPressure;
+                o.MemoryUsageLimitPercentage = options.MemoryUsageLimitPercent;
+                o.MemoryUsageTargetPercentage = options.MemoryUsageTargetPercent;
             });
             if (options.SiloName is { Length: > 0 } name)
             {
