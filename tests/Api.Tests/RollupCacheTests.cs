@@ -1,4 +1,6 @@
+using System.IO.Compression;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,5 +61,59 @@ public sealed class RollupCacheTests(ApiFixture fixture)
         Assert.DoesNotContain("\"children\"", (await Read("440000")).Body, StringComparison.Ordinal);
         var children2 = await Read("440100", "&plan=children");
         Assert.Null(children2.Numerator);   // maternal mortality belongs to the women's plan
+    }
+
+    [Fact]
+    public async Task A_cached_roll_up_carries_an_ETag_answers_304_for_it_and_is_gzipped_for_clients_that_accept_it()
+    {
+        // 佛山市 440600: 禅城区 440604.
+        Assert.Equal(HttpStatusCode.OK, await Push("440604", 3, 30_000));
+        using var first = await Get("/api/v1/org-units/440600/rollup?year=2022", gzip: true);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var etag = first.Headers.ETag;
+        Assert.NotNull(etag);
+        Assert.False(etag.IsWeak);
+        Assert.Contains("Accept-Encoding", first.Headers.Vary);
+        var plain = await first.Content.ReadAsByteArrayAsync();
+
+        // The second reader of the same version gets the same document, gzipped, under the same ETag.
+        using var second = await Get("/api/v1/org-units/440600/rollup?year=2022", gzip: true);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(["gzip"], second.Content.Headers.ContentEncoding);
+        Assert.Equal(etag, second.Headers.ETag);
+        using (var unzip = new GZipStream(new MemoryStream(await second.Content.ReadAsByteArrayAsync()), CompressionMode.Decompress))
+        using (var copy = new MemoryStream())
+        {
+            await unzip.CopyToAsync(copy);
+            Assert.Equal(plain, copy.ToArray());
+        }
+        // Without Accept-Encoding: plain JSON.
+        using var third = await Get("/api/v1/org-units/440600/rollup?year=2022", gzip: false);
+        Assert.Empty(third.Content.Headers.ContentEncoding);
+        Assert.Equal(plain, await third.Content.ReadAsByteArrayAsync());
+
+        // A client holding this version is told so; after a change below it gets the new document and a new ETag.
+        using var notModified = await Get("/api/v1/org-units/440600/rollup?year=2022", gzip: true, ifNoneMatch: etag);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.OK, await Push("440604", 5, 30_000));
+        using var changed = await Get("/api/v1/org-units/440600/rollup?year=2022", gzip: false, ifNoneMatch: etag);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.NotEqual(etag, changed.Headers.ETag);
+        Assert.NotEqual(plain, await changed.Content.ReadAsByteArrayAsync());
+    }
+
+    private async Task<HttpResponseMessage> Get(string path, bool gzip, EntityTagHeaderValue? ifNoneMatch = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (gzip)
+        {
+            request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip"));
+        }
+        if (ifNoneMatch is not null)
+        {
+            request.Headers.IfNoneMatch.Add(ifNoneMatch);
+        }
+        return await _http.SendAsync(request);
     }
 }

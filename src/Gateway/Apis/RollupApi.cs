@@ -33,7 +33,7 @@ public static class RollupApi
     }
 
     private static async Task<IResult> GetRollupAsync(
-        string code, PlanData data, IGrainFactory grains, IConfiguration configuration, TimeProvider time, RollupResponseCache cache,
+        string code, HttpContext http, PlanData data, IGrainFactory grains, IConfiguration configuration, TimeProvider time, RollupResponseCache cache,
         [FromQuery] int? year, [FromQuery] bool? children, [FromQuery] string? plan, [FromQuery] string? area)
     {
         if (data.OrgUnit(code) is not { } unit)
@@ -51,22 +51,53 @@ public static class RollupApi
             OrgUnitLevel.Prefecture => grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit(unit.Code)),
             _ => grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(unit.Code)),
         };
-        string? cacheKey = null;
-        var version = ContributionVersion.InFlight;
-        if (rollup is not null)
+        if (rollup is null)
         {
-            cacheKey = RollupResponseCache.Key(unit.Code, year, time.GetUtcNow().Year, children ?? false, plan, area);
-            version = await rollup.GetVersionAsync();
-            if (cache.TryGet(cacheKey, version) is { } cached)
-            {
-                return TypedResults.Bytes(cached, "application/json; charset=utf-8");
-            }
+            return TypedResults.Ok(await BuildRollupAsync(unit, data, grains, configuration, time, year, children, plan, area));
         }
-        var response = await BuildRollupAsync(unit, data, grains, configuration, time, year, children, plan, area);
-        return cacheKey is null
-            ? TypedResults.Ok(response)
-            : TypedResults.Bytes(cache.Store(cacheKey, version, response), "application/json; charset=utf-8");
+        var cacheKey = RollupResponseCache.Key(unit.Code, year, time.GetUtcNow().Year, children ?? false, plan, area);
+        var version = await rollup.GetVersionAsync();
+        if (cache.TryGet(cacheKey, version) is { } cached)
+        {
+            return Cached(http, cached, compress: true);
+        }
+        var built = cache.Store(cacheKey, version, await BuildRollupAsync(unit, data, grains, configuration, time, year, children, plan, area));
+        // A fresh build goes out as it is: while figures change every few milliseconds, compressing each new version
+        // would cost more than it saves; the second reader of a version gets the gzip form.
+        return Cached(http, built, compress: false);
     }
+
+    /// <summary>A cached roll-up: 304 when the client holds this version, gzip when it accepts it.</summary>
+    private static IResult Cached(HttpContext http, CachedRollup cached, bool compress)
+    {
+        var headers = http.Response.Headers;
+        headers.Vary = "Accept-Encoding";
+        headers.CacheControl = "no-cache";
+        if (cached.ETag.Length == 0)
+        {
+            return TypedResults.Bytes(cached.Body, "application/json; charset=utf-8");
+        }
+        headers.ETag = cached.ETag;
+        if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(tag => tag.Trim() == cached.ETag || tag.Trim() == "*")))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        if (compress && AcceptsGzip(http.Request))
+        {
+            headers.ContentEncoding = "gzip";
+            return TypedResults.Bytes(cached.Gzip, "application/json; charset=utf-8");
+        }
+        return TypedResults.Bytes(cached.Body, "application/json; charset=utf-8");
+    }
+
+    private static bool AcceptsGzip(HttpRequest request) =>
+        request.Headers.AcceptEncoding.Any(v => v is not null && v.Split(',').Any(part =>
+        {
+            var coding = part.Split(';')[0].Trim();
+            var q = part.Split(';').Skip(1).Select(p => p.Trim()).FirstOrDefault(p => p.StartsWith("q=", StringComparison.Ordinal));
+            return (coding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || coding == "*")
+                && !(q is not null && double.TryParse(q[2..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var weight) && weight <= 0);
+        }));
 
     private static async Task<RollupResponse> BuildRollupAsync(
         OrgUnit unit, PlanData data, IGrainFactory grains, IConfiguration configuration, TimeProvider time,

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -29,12 +30,12 @@ public sealed class RollupResponseCache(IOptions<JsonOptions> json)
     public static string Key(string code, int? year, int currentYear, bool children, string? plan, string? area) =>
         $"{code}|{(year is { } y ? y.ToString(System.Globalization.CultureInfo.InvariantCulture) : "latest@" + currentYear.ToString(System.Globalization.CultureInfo.InvariantCulture))}|{children}|{plan}|{area}";
 
-    public byte[]? TryGet(string key, ContributionVersion version)
+    public CachedRollup? TryGet(string key, ContributionVersion version)
     {
         if (version != ContributionVersion.InFlight && _entries.TryGetValue(key, out var entry) && entry.Version == version)
         {
             Interlocked.Increment(ref _hits);
-            return entry.Body;
+            return entry.Response;
         }
         Interlocked.Increment(ref _misses);
         return null;
@@ -42,19 +43,60 @@ public sealed class RollupResponseCache(IOptions<JsonOptions> json)
 
     /// <summary>Serializes the response once and keeps it under the version read <em>before</em> the view was fetched
     /// (a change in between only makes the entry newer than its tag, never older).</summary>
-    public byte[] Store(string key, ContributionVersion version, RollupResponse response)
+    public CachedRollup Store(string key, ContributionVersion version, RollupResponse response)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(response, json.Value.SerializerOptions);
+        var cached = new CachedRollup(JsonSerializer.SerializeToUtf8Bytes(response, json.Value.SerializerOptions), ETagOf(version));
         if (version != ContributionVersion.InFlight)
         {
             if (_entries.Count >= Capacity)
             {
                 _entries.Clear();
             }
-            _entries[key] = new Entry(version, body);
+            _entries[key] = new Entry(version, cached);
         }
-        return body;
+        return cached;
     }
 
-    private sealed record Entry(ContributionVersion Version, byte[] Body);
+    /// <summary>
+    /// A strong validator for a roll-up response: the grain's version plus this gateway process's own salt (a restarted
+    /// gateway may run another build or settings, so its bytes for the same version need not be the same).
+    /// </summary>
+    public static string ETagOf(ContributionVersion version) =>
+        version == ContributionVersion.InFlight ? "" : $"\"{ProcessSalt}-{version.Epoch:x}-{version.Sequence:x}\"";
+
+    private static readonly string ProcessSalt = Convert.ToHexString(BitConverter.GetBytes(Random.Shared.NextInt64()))[..8].ToLowerInvariant();
+
+    private sealed record Entry(ContributionVersion Version, CachedRollup Response);
+}
+
+/// <summary>
+/// One serialized roll-up response with its ETag, and its gzip form made on first demand (once per version, shared by
+/// every reader that accepts gzip: a province roll-up is ~170 KB of JSON and ~12 KB gzipped).
+/// </summary>
+public sealed class CachedRollup(byte[] body, string etag)
+{
+    private byte[]? _gzip;
+
+    public byte[] Body { get; } = body;
+
+    public string ETag { get; } = etag;
+
+    public byte[] Gzip
+    {
+        get
+        {
+            if (Volatile.Read(ref _gzip) is { } done)
+            {
+                return done;
+            }
+            using var buffer = new MemoryStream(Body.Length / 8);
+            using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(Body);
+            }
+            // Two readers racing here both compress; either result is the same bytes.
+            Volatile.Write(ref _gzip, buffer.ToArray());
+            return _gzip!;
+        }
+    }
 }
