@@ -25,6 +25,9 @@ public sealed class BenchOptions
     public int Seed { get; set; } = 20_211;
     public string? JsonPath { get; set; }
     public bool Smoke { get; set; }
+
+    /// <summary>Readers accept gzip as browsers do (the dashboard's fetches); --identity reads uncompressed JSON.</summary>
+    public bool AcceptGzip { get; set; } = true;
     public bool Baselines { get; set; } = true;
     public double BaselineSeconds { get; set; } = 60;
     public string? BaselineConnectionString { get; set; }
@@ -70,6 +73,7 @@ public sealed class BenchOptions
           --cold-starts N          repeat the cold start N times (1)
           --max-silo-gb G          stop pushing once the spawned silos' resident memory passes G GB (10; 0 = no limit)
           --env KEY=VALUE          extra environment for spawned silos and gateway (repeatable)
+          --identity               readers do not send Accept-Encoding: gzip (default: they do, as browsers)
           --pg-set NAME=VALUE      extra PostgreSQL setting for the throwaway cluster (repeatable)
           --conn-options 'K=V;…'   appended to the silos' and gateway's connection string (experiments, e.g. No Reset On Close=true)
         Output:
@@ -124,6 +128,7 @@ public sealed class BenchOptions
                 case "--seed": o.Seed = NextInt(); break;
                 case "--json": o.JsonPath = Next(); break;
                 case "--smoke": o.Smoke = true; break;
+                case "--identity": o.AcceptGzip = false; break;
                 case "--no-baselines": o.Baselines = false; break;
                 case "--baseline-seconds": o.BaselineSeconds = NextDouble(); break;
                 case "--pg": o.BaselineConnectionString = Next(); break;

@@ -311,13 +311,14 @@ public sealed class ChildProcess : IDisposable
 
 public static class Http
 {
-    public static HttpClient Client(Uri baseAddress, TimeSpan timeout, int connections) =>
+    public static HttpClient Client(Uri baseAddress, TimeSpan timeout, int connections, bool acceptGzip = false) =>
         BenchAuth.Apply(new HttpClient(new SocketsHttpHandler
         {
             UseProxy = false,
             MaxConnectionsPerServer = connections,
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-            AutomaticDecompression = DecompressionMethods.None,
+            // With gzip the client sends Accept-Encoding and inflates what it receives, as a browser does (its CPU counts).
+            AutomaticDecompression = acceptGzip ? DecompressionMethods.GZip : DecompressionMethods.None,
         })
         {
             BaseAddress = baseAddress,

@@ -102,7 +102,7 @@ try
         options.Province, options.National, scenario.Cities.Count, scenario.Counties.Count, options.FirstYear, options.LastYear, options.Clients,
         scenario.Batches.Count, scenario.Values, scenario.BodyBytes, scenario.Probe.Code, scenario.ProbeCounty, options.PageIndicator, options.Readers, options.ReadSeconds, options.Seed);
 
-    using var http = Http.Client(gatewayAddress, TimeSpan.FromSeconds(120), options.Clients + options.Readers + 8);
+    using var http = Http.Client(gatewayAddress, TimeSpan.FromSeconds(120), options.Clients + options.Readers + 8, options.AcceptGzip);
     var load = new Load(http, scenario, options, Progress, cluster?.Mode == BenchMode.Spawn ? [.. cluster.Silos.Select(s => s.Pid)] : null);
 
     // Processes whose CPU is measured: silos, gateway, PostgreSQL (postmaster and backends), this tool.
@@ -204,6 +204,7 @@ try
         Progress($"reads: {options.Readers} readers × {options.ReadSeconds} s on the province roll-up, then on the {options.PageIndicator} page…");
         var readCpu = new CpuMeter(meters);
         readCpu.Start();
+        results.ReadEncoding = options.AcceptGzip ? "gzip" : "identity";
         results.RollupRead = await load.ReadAsync($"api/v1/org-units/{scenario.Province.Code}/rollup?year={lastYear}", options.Readers, options.ReadSeconds);
         results.ReadCpu = readCpu.Stop();
         Progress($"  roll-up: {results.RollupRead.Latency}, {results.RollupRead.RequestsPerSecond:N0} req/s");

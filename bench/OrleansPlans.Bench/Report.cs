@@ -57,6 +57,9 @@ public sealed class Results
     public List<string>? SiloMetrics { get; set; }
     public double? RollupLagMeanMs { get; set; }
     public long? SiloManagedHeapBytes { get; set; }
+    /// <summary>How the readers asked: "gzip" (Accept-Encoding: gzip, inflated by the client) or "identity".</summary>
+    public string ReadEncoding { get; set; } = "identity";
+
     public ReadResult? RollupRead { get; set; }
     public ReadResult? PageRead { get; set; }
     public List<ProcessCpu>? ReadCpu { get; set; }
@@ -174,11 +177,11 @@ public sealed class Results
         }
         if (RollupRead is { } r)
         {
-            Row($"read: province roll-up ({r.Readers} readers)", $"{r.Latency}; {r.RequestsPerSecond:N0} req/s; {r.ResponseBytes / 1024.0:F0} KB; {r.Errors} errors");
+            Row($"read: province roll-up ({r.Readers} readers)", $"{r.Latency}; {r.RequestsPerSecond:N0} req/s; {r.ResponseBytes / 1024.0:F0} KB JSON ({ReadEncoding}); {r.Errors} errors");
         }
         if (PageRead is { } p)
         {
-            Row($"read: indicator page ({p.Readers} readers)", $"{p.Latency}; {p.RequestsPerSecond:N0} req/s; {p.ResponseBytes / 1024.0:F1} KB; {p.Errors} errors");
+            Row($"read: indicator page ({p.Readers} readers)", $"{p.Latency}; {p.RequestsPerSecond:N0} req/s; {p.ResponseBytes / 1024.0:F1} KB JSON ({ReadEncoding}); {p.Errors} errors");
         }
         foreach (var (name, bytes) in PeakRssBytes)
         {
