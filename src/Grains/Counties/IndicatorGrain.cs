@@ -66,6 +66,9 @@ public sealed class IndicatorGrain(
     /// </summary>
     private Dictionary<CellKey, TargetStatus>? _statuses;
 
+    /// <summary>Warning detection that re-judges only the years a push can affect (per activation, like the statuses).</summary>
+    private readonly IncrementalSeriesWarnings _warnings = new();
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var key = this.GetPrimaryKeyString();
@@ -112,6 +115,7 @@ public sealed class IndicatorGrain(
             state.State.Values[key] = new StoredValue(row.Numerator, row.Denominator, row.Value, department, reportedAt, batchId);
             fromThisBatch[i] = true;
             touched.Add(row.Disaggregation);
+            _warnings.Changed(row.Year);
         }
         // Send every row's cell (re-sending is harmless: parents replace, never add) plus any other cell whose
         // status moved because a baseline changed. Statuses depend only on their own disaggregation's series and
@@ -154,7 +158,7 @@ public sealed class IndicatorGrain(
             var v = kv.Value;
             return new ReportedFigure(_county, _indicator, year, disaggregation, v.Numerator, v.Denominator, v.Value, _indicator.Department);
         }).ToArray();
-        return [.. SeriesWarnings.Detect(_county, _indicator, figures, TargetsOf, data.BaselineYear, monitoring.Value.ToWarningOptions()).Select(SeriesWarnings.ToDetected)];
+        return [.. _warnings.Detect(_county, _indicator, figures, TargetsOf, data.BaselineYear, monitoring.Value.ToWarningOptions()).Select(SeriesWarnings.ToDetected)];
     }
 
     public Task<RollupCell[]> GetCellsAsync()

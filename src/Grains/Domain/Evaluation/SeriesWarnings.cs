@@ -24,9 +24,11 @@ public static class SeriesWarnings
         IReadOnlyCollection<ReportedFigure> figures,
         Func<string, IReadOnlyList<TargetView>> targetsOf,
         int baselineYear,
-        WarningOptions? options = null)
+        WarningOptions? options = null,
+        Func<int, bool>? judgeYear = null)
     {
         options ??= WarningOptions.Default;
+        judgeYear ??= static _ => true;
         if (!indicator.IsNumeric || figures.Count == 0)
         {
             return [];
@@ -45,7 +47,7 @@ public static class SeriesWarnings
             if (group.Key == Disaggregation.Total)
             {
                 var watched = new WatchedSeries(orgUnit, indicator, group.Key, FluctuationSeries(indicator, group.ToList(), values), targets, indicator.Department);
-                foreach (var year in years)
+                foreach (var year in years.Where(judgeYear))
                 {
                     warnings.AddRange(WarningDetector.Fluctuations([watched], year, options));
                 }
@@ -57,7 +59,7 @@ public static class SeriesWarnings
         // The projection is made from the latest year with data: when a new year arrives, the earlier projection's warning
         // clears (it stays in the history) and the new one says where things stand now.
         warnings.AddRange(WarningDetector.ProjectedMisses(series, years[^1], baselineYear));
-        foreach (var year in years)
+        foreach (var year in years.Where(judgeYear))
         {
             warnings.AddRange(WarningDetector.RuleViolations(figures, rules, year, options));
         }
