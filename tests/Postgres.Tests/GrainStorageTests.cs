@@ -97,9 +97,13 @@ public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstraction
         // The county's sequence and batch were persisted too: 2 pushes.
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();
-        var countyRow = await ReadRowAsync(connection, GrainKeys.OrgUnit("511725"));
+        var countyRow = await ReadRowAsync(connection, GrainKeys.OrgUnit("511725"), StorageNames.CountyState);
         Assert.Equal(StorageNames.CountyState, countyRow.StateName);
         Assert.Equal(2, JsonDocument.Parse(countyRow.Json).RootElement.GetProperty("Sequence").GetInt64());
+        // The warning register is the county's second state, written when the county evaluated its warnings (at the
+        // latest when it was deactivated after the first push; the re-send's evaluation is still 5 s away).
+        var register = await ReadRowAsync(connection, GrainKeys.OrgUnit("511725"), StorageNames.CountyWarningRegister);
+        Assert.InRange(JsonDocument.Parse(register.Json).RootElement.GetProperty("CheckedSequence").GetInt64(), 1, 2);
     }
 
     [Fact]
@@ -203,14 +207,16 @@ public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstraction
         return (point.Numerator, point.Denominator);
     }
 
-    private async Task<(string StateName, int Version, string Json)> ReadRowAsync(NpgsqlConnection connection, string grainKey)
+    /// <summary>The one row of a grain (of one of its states, for a grain with several).</summary>
+    private async Task<(string StateName, int Version, string Json)> ReadRowAsync(NpgsqlConnection connection, string grainKey, string? stateName = null)
     {
         var serviceId = _cluster.Silos[0].ServiceProvider.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
         await using var command = new NpgsqlCommand(
-            "SELECT state_name, version, payload::text FROM grain_state WHERE grain_id LIKE '%/' || @key AND service_id = @service",
+            "SELECT state_name, version, payload::text FROM grain_state WHERE grain_id LIKE '%/' || @key AND service_id = @service AND (@state::text IS NULL OR state_name = @state)",
             connection);
         command.Parameters.AddWithValue("key", grainKey);
         command.Parameters.AddWithValue("service", serviceId);
+        command.Parameters.Add(new NpgsqlParameter<string?>("state", stateName));
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync(), $"no grain_state row for {grainKey}");
         var row = (reader.GetString(0), reader.GetInt32(1), reader.GetString(2));
