@@ -18,7 +18,7 @@ public sealed record MemorySample(double Seconds, long Values, long SiloRssBytes
 public sealed record FreshnessResult(
     long Probes, LatencySummary Freshness, LatencySummary ProbePushLatency, LatencySummary SendToVisible, int MaxReadsToSee, long Timeouts, long Failures, long LastValue);
 
-public sealed record ReadResult(string Path, int Readers, double Seconds, long Requests, double RequestsPerSecond, LatencySummary Latency, long Errors, long ResponseBytes);
+public sealed record ReadResult(string Path, int Readers, double Seconds, long Requests, double RequestsPerSecond, LatencySummary Latency, long Errors, long ResponseBytes, long NotModified = 0);
 
 /// <summary>Drives the gateway's REST API: county clients pushing, the freshness probe and concurrent readers.</summary>
 public sealed class Load(HttpClient http, Scenario scenario, BenchOptions options, Action<string> progress, IReadOnlyList<int>? siloPids = null)
@@ -252,8 +252,12 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
         return null;
     }
 
-    /// <summary>N readers GET the same path back-to-back for the given time (after a short sequential warm-up).</summary>
-    public async Task<ReadResult> ReadAsync(string path, int readers, double seconds)
+    /// <summary>
+    /// N readers GET the same path back-to-back for the given time (after a short sequential warm-up). Conditional:
+    /// each reader sends the ETag of the last document it received (If-None-Match), as a polling browser does, and a
+    /// 304 counts as a read.
+    /// </summary>
+    public async Task<ReadResult> ReadAsync(string path, int readers, double seconds, bool conditional = false)
     {
         for (var i = 0; i < 20; i++)
         {
@@ -261,22 +265,34 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
             await warm.Content.ReadAsByteArrayAsync();
         }
         var recorders = Enumerable.Range(0, readers).Select(_ => new Recorder()).ToArray();
-        long errors = 0, bytes = 0;
+        long errors = 0, bytes = 0, notModified = 0;
         var deadline = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, readers).Select(r => Task.Run(async () =>
         {
+            System.Net.Http.Headers.EntityTagHeaderValue? etag = null;
             while (Stopwatch.GetTimestamp() < deadline)
             {
                 var start = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var response = await http.GetAsync(path);
+                    using var request = new HttpRequestMessage(HttpMethod.Get, path);
+                    if (conditional && etag is not null)
+                    {
+                        request.Headers.IfNoneMatch.Add(etag);
+                    }
+                    using var response = await http.SendAsync(request);
                     var body = await response.Content.ReadAsByteArrayAsync();
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
                         recorders[r].Add(start);
                         Interlocked.Add(ref bytes, body.Length);
+                        etag = response.Headers.ETag;
+                    }
+                    else if (conditional && response.StatusCode == HttpStatusCode.NotModified)
+                    {
+                        recorders[r].Add(start);
+                        Interlocked.Increment(ref notModified);
                     }
                     else
                     {
@@ -291,7 +307,8 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
         })));
         var elapsed = clock.Elapsed.TotalSeconds;
         var latency = Recorder.Merge(recorders);
-        return new ReadResult("/" + path, readers, elapsed, latency.Count, latency.Count / elapsed, latency, errors, latency.Count == 0 ? 0 : bytes / latency.Count);
+        var full = latency.Count - notModified;
+        return new ReadResult("/" + path, readers, elapsed, latency.Count, latency.Count / elapsed, latency, errors, full == 0 ? 0 : bytes / full, notModified);
     }
 
     private static void InterlockedMin(ref long target, long value)

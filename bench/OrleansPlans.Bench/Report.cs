@@ -62,6 +62,9 @@ public sealed class Results
 
     public ReadResult? RollupRead { get; set; }
     public ReadResult? PageRead { get; set; }
+
+    /// <summary>The province roll-up read with If-None-Match (a polling dashboard); reported, not judged.</summary>
+    public ReadResult? ConditionalRollupRead { get; set; }
     public List<ProcessCpu>? ReadCpu { get; set; }
     public Dictionary<string, long?> PeakRssBytes { get; set; } = [];
     public NaiveWriteResult? BaselineNaive { get; set; }
@@ -182,6 +185,10 @@ public sealed class Results
         if (PageRead is { } p)
         {
             Row($"read: indicator page ({p.Readers} readers)", $"{p.Latency}; {p.RequestsPerSecond:N0} req/s; {p.ResponseBytes / 1024.0:F1} KB JSON ({ReadEncoding}); {p.Errors} errors");
+        }
+        if (ConditionalRollupRead is { } conditional)
+        {
+            Row($"read: province roll-up, If-None-Match ({conditional.Readers} readers)", $"{conditional.Latency}; {conditional.RequestsPerSecond:N0} req/s; {conditional.NotModified:N0} of {conditional.Requests:N0} answered 304; {conditional.Errors} errors (a polling dashboard; not judged)");
         }
         foreach (var (name, bytes) in PeakRssBytes)
         {
