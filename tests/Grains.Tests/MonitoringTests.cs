@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using OrleansPlans.Contracts;
 
 namespace OrleansPlans.Grains.Tests;
@@ -135,5 +136,40 @@ public sealed class MonitoringTests(ClusterFixture fixture)
         Assert.True((await County(county).PushAsync(Batch(Death("infant-mortality-rate", 26)))).Accepted);
         Assert.Equal(0, (await County(county).GetWarningsAsync(new WarningFilter(Kind: "validationRule"))).Total);
         Assert.Equal(2, (await County(county).GetWarningsAsync(new WarningFilter(Kind: "validationRule", State: "cleared"))).Total);
+    }
+}
+
+/// <summary>A register written by the build that kept it inside <c>county-v1</c> moves to its own state on activation.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class WarningRegisterMigrationTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task A_register_stored_inside_the_county_state_is_moved_to_its_own_state_once()
+    {
+        const string county = "640104"; // 银川市兴庆区: no other test touches 宁夏
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(StorageNames.Plans);
+        var grainId = GrainId.Create("county", GrainKeys.OrgUnit(county));
+        var raisedAt = new DateTimeOffset(2024, 5, 1, 8, 0, 0, TimeSpan.Zero);
+        var legacy = new WarningRecord("fluctuation", county, "maternal-mortality-rate", 2023, "", "", "health", "written by the previous build",
+            new Dictionary<string, double> { ["percentChange"] = 41.5 }, raisedAt, raisedAt.AddDays(30));
+        var old = new GrainState<OrleansPlans.Counties.CountyState>
+        {
+            State = new OrleansPlans.Counties.CountyState { Sequence = 3, WarningsCheckedSequence = 3 },
+        };
+        old.State.Warnings[$"legacy@{raisedAt.UtcTicks}"] = legacy;
+        await storage.WriteStateAsync(StorageNames.CountyState, grainId, old);
+
+        var page = await fixture.Client.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(county)).GetWarningsAsync(new WarningFilter(Kind: "fluctuation", State: "all"));
+        var moved = Assert.Single(page.Warnings);
+        Assert.Equal((legacy.Message, legacy.RaisedAt, legacy.ClearedAt), (moved.Message, moved.RaisedAt, moved.ClearedAt));
+
+        var county1 = new GrainState<OrleansPlans.Counties.CountyState>();
+        await storage.ReadStateAsync(StorageNames.CountyState, grainId, county1);
+        Assert.Empty(county1.State!.Warnings);
+        Assert.Equal(3, county1.State.Sequence);
+        var register = new GrainState<OrleansPlans.Counties.WarningRegisterState>();
+        await storage.ReadStateAsync(StorageNames.CountyWarningRegister, grainId, register);
+        Assert.Equal(legacy.Message, Assert.Single(register.State!.Warnings.Values, w => w.Kind == "fluctuation").Message);
+        Assert.Equal(3, register.State.CheckedSequence);
     }
 }
