@@ -33,7 +33,7 @@ public static class RollupApi
     }
 
     private static async Task<IResult> GetRollupAsync(
-        string code, HttpContext http, PlanData data, IGrainFactory grains, IConfiguration configuration, TimeProvider time, RollupResponseCache cache,
+        string code, HttpContext http, PlanData data, IGrainFactory grains, RollupGrains rollups, IConfiguration configuration, TimeProvider time, RollupResponseCache cache,
         [FromQuery] int? year, [FromQuery] bool? children, [FromQuery] string? plan, [FromQuery] string? area)
     {
         if (data.OrgUnit(code) is not { } unit)
@@ -45,12 +45,7 @@ public static class RollupApi
             return ApiProblems.BadRequest("year must be between 2000 and 2100");
         }
         // Cities and provinces: the stored response while the roll-up grain's version is unchanged (RollupResponseCache).
-        IRollupGrain? rollup = unit.Level switch
-        {
-            OrgUnitLevel.County => null,
-            OrgUnitLevel.Prefecture => grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit(unit.Code)),
-            _ => grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(unit.Code)),
-        };
+        var rollup = rollups.Of(unit);
         if (rollup is null)
         {
             return TypedResults.Ok(await BuildRollupAsync(unit, data, grains, configuration, time, year, children, plan, area));

@@ -27,6 +27,7 @@ public static class ApiExtensions
         builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddSingleton<OrleansPlans.Gateway.Apis.RollupResponseCache>();
+        builder.Services.AddSingleton<OrleansPlans.Gateway.Apis.RollupGrains>();
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxBodyBytes);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
         builder.Services.AddSingleton<Monitoring.MonitoringQueries>();

@@ -344,7 +344,7 @@ public sealed partial class CountyGrain
 
     private async Task<List<CellReport>> ReportsAsync()
     {
-        var views = await Task.WhenAll(state.State.Departments.Select(d => GrainFactory.GetGrain<IDepartmentGrain>(GrainKeys.Department(_code, d)).GetAsync()));
+        var views = await Task.WhenAll(state.State.Departments.Select(d => DepartmentGrain(d).GetAsync()));
         return [.. views.SelectMany(v => v.Reported).Select(r => new CellReport(_code, r.Indicator, r.Year, r.FirstReportedAt ?? r.LastReportedAt))];
     }
 

@@ -392,8 +392,10 @@ public sealed class CityGrain(PlanData data, TimeProvider time, IOptions<RollupO
     protected override Task<ContributionVersion> GetChildVersionAsync(string child) =>
         GrainFactory.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(child)).GetVersionAsync();
 
+    private IProvinceGrain? _parent;
+
     protected override IRollupGrain? ParentGrain() =>
-        Unit.ParentCode is null ? null : GrainFactory.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(Unit.ParentCode));
+        Unit.ParentCode is null ? null : _parent ??= GrainFactory.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(Unit.ParentCode));
 }
 
 /// <summary>A province: the roll-up of its prefecture-level cities.</summary>
