@@ -51,7 +51,7 @@ public static class RollupApi
             return TypedResults.Ok(await BuildRollupAsync(unit, data, grains, configuration, time, year, children, plan, area));
         }
         var cacheKey = RollupResponseCache.Key(unit.Code, year, time.GetUtcNow().Year, children ?? false, plan, area);
-        var version = await rollup.GetVersionAsync();
+        var version = await rollups.VersionOf(unit, rollup);
         if (cache.TryGet(cacheKey, version) is { } cached)
         {
             return Cached(http, cached, compress: true);

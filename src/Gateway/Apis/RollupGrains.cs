@@ -12,6 +12,7 @@ namespace OrleansPlans.Gateway.Apis;
 public sealed class RollupGrains(IGrainFactory grains)
 {
     private readonly ConcurrentDictionary<string, IRollupGrain> _references = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CoalescedRead<ContributionVersion>> _versions = new(StringComparer.Ordinal);
 
     /// <summary>The roll-up grain of a city or province; null for a county-level unit (it holds values, not a roll-up).</summary>
     public IRollupGrain? Of(OrgUnit unit) => unit.Level switch
@@ -21,4 +22,11 @@ public sealed class RollupGrains(IGrainFactory grains)
             ? state.Grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit(code))
             : state.Grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(code)), (Grains: grains, unit.Level)),
     };
+
+    /// <summary>
+    /// The roll-up grain's current version, read by a call that started after this request arrived; concurrent requests
+    /// for the same unit share calls (<see cref="CoalescedRead{T}"/>).
+    /// </summary>
+    public Task<ContributionVersion> VersionOf(OrgUnit unit, IRollupGrain grain) =>
+        _versions.GetOrAdd(unit.Code, static (_, g) => new CoalescedRead<ContributionVersion>(g.GetVersionAsync), grain).ReadAsync();
 }

@@ -1,0 +1,74 @@
+using OrleansPlans.Gateway.Apis;
+
+namespace OrleansPlans.Api.Tests;
+
+/// <summary>Shared version reads never answer a caller with a read that started before it arrived.</summary>
+public sealed class CoalescedReadTests
+{
+    [Fact]
+    public async Task Callers_arriving_during_a_read_share_the_next_one_and_never_get_an_older_answer()
+    {
+        var started = new List<TaskCompletionSource<int>>();
+        var read = new CoalescedRead<int>(() =>
+        {
+            var call = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (started)
+            {
+                started.Add(call);
+            }
+            return call.Task;
+        });
+
+        var a = read.ReadAsync();                       // starts read 1
+        var b = read.ReadAsync();                       // arrives during read 1: waits for read 2
+        var c = read.ReadAsync();                       // likewise, shares read 2
+        Assert.Single(started);
+        Assert.False(b.IsCompleted);
+
+        started[0].SetResult(1);                        // e.g. the version before a write acknowledged meanwhile
+        Assert.Equal(1, await a);
+        await WaitUntil(() => started.Count == 2);      // read 2 starts only now, after b and c arrived
+        Assert.False(b.IsCompleted);
+        var d = read.ReadAsync();                       // arrives during read 2: waits for read 3
+        started[1].SetResult(2);
+        Assert.Equal((2, 2), (await b, await c));
+        await WaitUntil(() => started.Count == 3);
+        started[2].SetException(new TimeoutException("silo unreachable"));
+        await Assert.ThrowsAsync<TimeoutException>(() => d);
+
+        // Idle again: the next caller starts a read of its own at once.
+        var e = read.ReadAsync();
+        Assert.Equal(4, started.Count);
+        started[3].SetResult(4);
+        Assert.Equal(4, await e);
+        Assert.Equal(4, read.Reads);
+    }
+
+    [Fact]
+    public async Task Many_concurrent_callers_cost_a_few_reads_and_each_sees_a_value_from_after_its_arrival()
+    {
+        var counter = 0;
+        var read = new CoalescedRead<int>(async () =>
+        {
+            var value = Interlocked.Increment(ref counter);  // the "version" when the read starts
+            await Task.Delay(2);
+            return value;
+        });
+        var results = await Task.WhenAll(Enumerable.Range(0, 500).Select(_ => Task.Run(async () =>
+        {
+            var atArrival = Volatile.Read(ref counter);
+            return (AtArrival: atArrival, Seen: await read.ReadAsync());
+        })));
+        Assert.All(results, r => Assert.True(r.Seen > r.AtArrival, $"answered {r.Seen}, but {r.AtArrival} reads had started before the caller arrived"));
+        Assert.True(read.Reads < 500, $"{read.Reads} reads for 500 callers");
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+        Assert.True(condition());
+    }
+}
