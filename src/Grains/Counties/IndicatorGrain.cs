@@ -57,7 +57,6 @@ public sealed class IndicatorGrain(
 {
     private string _county = "";
     private IndicatorDefinition _indicator = null!;
-    private readonly Dictionary<string, TargetView[]> _targets = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The status of every stored cell, derived from the values and targets; computed once per activation and then
@@ -197,15 +196,8 @@ public sealed class IndicatorGrain(
         return Task.FromResult(new IndicatorSeriesView(_county, _indicator.Code, [.. series], latest?.Year, latest?.Value, latest?.Status ?? TargetStatus.NoData, evaluation));
     }
 
-    private TargetView[] TargetsOf(string disaggregation)
-    {
-        if (!_targets.TryGetValue(disaggregation, out var targets))
-        {
-            targets = data.TargetsFor(_county, _indicator.Code, disaggregation);
-            _targets[disaggregation] = targets;
-        }
-        return targets;
-    }
+    // Shared arrays from the plan data (national defaults, or a planning county's own targets), not a copy per grain.
+    private TargetView[] TargetsOf(string disaggregation) => data.TargetsFor(_county, _indicator.Code, disaggregation);
 
     /// <summary>The status of every stored cell.</summary>
     private Dictionary<CellKey, TargetStatus> Statuses()

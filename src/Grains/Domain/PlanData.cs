@@ -14,6 +14,9 @@ public sealed class PlanData
 
     private readonly FrozenDictionary<string, OrgUnit[]> _children;
     private readonly FrozenDictionary<(string County, PlanKind Kind), Plan> _plans;
+
+    /// <summary>The plans of each org unit that adopted one (a handful): every other unit skips the plan scan.</summary>
+    private readonly FrozenDictionary<string, Plan[]> _plansByOrgUnit;
     private readonly FrozenDictionary<string, NationalTarget[]> _national;
     private readonly DepartmentDirectory _departments;
 
@@ -34,6 +37,8 @@ public sealed class PlanData
             .GroupBy(o => o.ParentCode!, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.OrderBy(o => o.Code, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
         _plans = plans.ToFrozenDictionary(p => (p.County, p.Kind));
+        _plansByOrgUnit = _plans.Values.GroupBy(p => p.County, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         _national = nationalTargets.GroupBy(t => t.Indicator, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         _departments = new DepartmentDirectory(Departments.Values);
@@ -114,26 +119,24 @@ public sealed class PlanData
     /// The targets that apply to an org unit's indicator and disaggregation, in the indicator's unit:
     /// the county's own plan where it has any for the indicator, else the national defaults (totals only).
     /// </summary>
+    /// <remarks>
+    /// Cheap enough to call per cell and per read (grains no longer keep their own copies): a unit with its own plan gets
+    /// its targets computed once (cached: a few units × their indicators), every other unit the shared national array.
+    /// </remarks>
     public TargetView[] TargetsFor(string orgUnit, string indicator, string disaggregation)
     {
         if (!Indicators.TryGetValue(indicator, out var definition))
         {
             return [];
         }
-        var own = new List<TargetView>();
-        foreach (var plan in _plans.Values.Where(p => p.County == orgUnit))
+        if (_plansByOrgUnit.TryGetValue(orgUnit, out var plans))
         {
-            foreach (var t in plan.AllTargets)
+            var own = _ownViews.GetOrAdd((orgUnit, indicator, disaggregation), static (key, state) => OwnTargets(state.Plans, state.Definition, key.Indicator, key.Disaggregation),
+                (Plans: plans, Definition: definition));
+            if (own.Length > 0)
             {
-                if (t.Indicator == indicator && Disaggregation.Key(t.Disaggregation) == disaggregation && ToView(definition, t, plan) is { } view)
-                {
-                    own.Add(view);
-                }
+                return own;
             }
-        }
-        if (own.Count > 0)
-        {
-            return [.. own.DistinctBy(v => (v.Comparator, v.Value, v.Year, v.BaseYear, v.ChangePercent)).OrderBy(v => v.Year)];
         }
         if (disaggregation != Disaggregation.Total)
         {
@@ -145,6 +148,24 @@ public sealed class PlanData
             ? [.. national.Select(n => NationalView(definition, n)).OfType<TargetView>().OrderBy(v => v.Year)]
             : []);
     }
+
+    private static TargetView[] OwnTargets(Plan[] plans, IndicatorDefinition definition, string indicator, string disaggregation)
+    {
+        var own = new List<TargetView>();
+        foreach (var plan in plans)
+        {
+            foreach (var t in plan.AllTargets)
+            {
+                if (t.Indicator == indicator && Disaggregation.Key(t.Disaggregation) == disaggregation && ToView(definition, t, plan) is { } view)
+                {
+                    own.Add(view);
+                }
+            }
+        }
+        return [.. own.DistinctBy(v => (v.Comparator, v.Value, v.Year, v.BaseYear, v.ChangePercent)).OrderBy(v => v.Year)];
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string OrgUnit, string Indicator, string Disaggregation), TargetView[]> _ownViews = new();
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TargetView[]> _nationalViews = new(StringComparer.Ordinal);
 
