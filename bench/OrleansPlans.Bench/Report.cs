@@ -40,6 +40,9 @@ public sealed record ScenarioInfo(
 public sealed record ColdStartResult(double ProcessesReadySeconds, double FirstRollupSeconds, double FullRollupSeconds, bool Full, IReadOnlyDictionary<string, long?> PeakRssAfterBytes,
     IReadOnlyList<ProcessCpu> Cpu, PgActivity? Postgres, IReadOnlyDictionary<string, int> FailedPolls, IReadOnlyList<string> SiloMetrics);
 
+/// <summary>CPU seconds per 1,000 values: silos, gateway and PostgreSQL, and their sum.</summary>
+public sealed record CpuPerThousand(double Silos, double Gateway, double Postgres, double Total);
+
 public sealed record TargetResult(string Target, string Measured, string Verdict);
 
 public sealed class Results
@@ -53,6 +56,9 @@ public sealed class Results
     public IngestResult? Ingest { get; set; }
     public FreshnessResult? Freshness { get; set; }
     public List<ProcessCpu>? IngestCpu { get; set; }
+
+    /// <summary>CPU seconds the system under test spent per 1,000 acknowledged values during the ingest (spawn mode).</summary>
+    public CpuPerThousand? IngestCpuPerThousandValues => CpuPerThousandValues();
     public PgActivity? IngestPostgres { get; set; }
     public List<string>? SiloMetrics { get; set; }
     public double? RollupLagMeanMs { get; set; }
@@ -73,6 +79,19 @@ public sealed class Results
     public double? SqlP99VsRollupP99 { get; set; }
     public double? SqlP50VsRollupP50 { get; set; }
     public List<ColdStartResult> ColdStarts { get; set; } = [];
+
+    private CpuPerThousand? CpuPerThousandValues()
+    {
+        if (IngestCpu is not { Count: > 0 } cpu || Ingest is not { Values: > 0 } ingest)
+        {
+            return null;
+        }
+        double Sum(Func<string, bool> which) => cpu.Where(c => which(c.Name)).Sum(c => c.CpuSeconds) * 1000 / ingest.Values;
+        var silos = Sum(n => n.StartsWith("silo", StringComparison.Ordinal));
+        var gateway = Sum(n => n.StartsWith("gateway", StringComparison.Ordinal));
+        var postgres = Sum(n => n.StartsWith("postgresql", StringComparison.Ordinal));
+        return silos + gateway == 0 ? null : new CpuPerThousand(silos, gateway, postgres, silos + gateway + postgres);
+    }
     public List<CheckResult> Checks { get; set; } = [];
     public List<TargetResult> Targets { get; set; } = [];
     public List<string> Notes { get; set; } = [];
@@ -246,6 +265,12 @@ public sealed class Results
             foreach (var cpu in IngestCpu)
             {
                 s.AppendLine($"  {cpu.Name,-28} {cpu.CpuSeconds,8:F1} s  {cpu.CoresUsed,5:F2} cores");
+            }
+            if (CpuPerThousandValues() is { } perThousand)
+            {
+                // The figure to compare across runs: wall-clock rates move ±15 % with whatever else shares the machine,
+                // the CPU the system under test spends on the same values much less.
+                s.AppendLine($"  system under test per 1,000 values: {perThousand.Total:F3} s (silo {perThousand.Silos:F3}, gateway {perThousand.Gateway:F3}, PostgreSQL {perThousand.Postgres:F3})");
             }
         }
         if (ReadCpu is { Count: > 0 })
