@@ -12,10 +12,6 @@ public sealed class IndicatorSeriesState
 }
 
 /// <summary>
-/// One indicator at one county: its yearly series for every disaggregation (the values of record),
-/// its targets and their evaluation.
-/// </summary>
-/// <summary>
 /// The keys of <see cref="IndicatorSeriesState.Values"/> ("year|disaggregation"), interned: a county holds a few
 /// hundred distinct keys across all its indicators, and a national silo millions of values, so every grain shares one
 /// string per key and parses it once.
@@ -50,6 +46,10 @@ internal static class StoreKeys
     }
 }
 
+/// <summary>
+/// One indicator at one county: its yearly series for every disaggregation (the values of record),
+/// its targets and their evaluation.
+/// </summary>
 public sealed class IndicatorGrain(
     [PersistentState(StorageNames.IndicatorSeriesState, StorageNames.Plans)] IPersistentState<IndicatorSeriesState> state,
     PlanData data,
