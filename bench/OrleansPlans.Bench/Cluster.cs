@@ -30,6 +30,8 @@ public sealed class Cluster : IAsyncDisposable
 
     public string ClusterId { get; }
 
+    private IReadOnlyList<string> _provinces = [];
+
     public PostgresServer? Postgres { get; private set; }
 
     /// <summary>The product database (silo storage, membership, ledger) and the baselines' tables.</summary>
@@ -49,11 +51,13 @@ public sealed class Cluster : IAsyncDisposable
 
     public TimeSpan StartupTime { get; private set; }
 
-    public static async Task<Cluster> StartAsync(BenchOptions options, Action<string> progress)
+    /// <param name="provinces">The provinces the load reaches, configured as the silos' Orleans:WarmProvinces (as a
+    /// deployment serving them would be).</param>
+    public static async Task<Cluster> StartAsync(BenchOptions options, IReadOnlyList<string> provinces, Action<string> progress)
     {
         var work = Path.Combine(Path.GetTempPath(), "orleans-plans-bench-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(work);
-        var cluster = new Cluster(options, work, progress);
+        var cluster = new Cluster(options, work, progress) { _provinces = provinces };
         try
         {
             await cluster.StartCoreAsync();
@@ -99,6 +103,7 @@ public sealed class Cluster : IAsyncDisposable
                 ["Orleans__SiloPort"] = PostgresServer.FreePort().ToString(CultureInfo.InvariantCulture),
                 ["Orleans__GatewayPort"] = PostgresServer.FreePort().ToString(CultureInfo.InvariantCulture),
             };
+            AddWarmProvinces(environment);
             AddExtra(environment);
             Gateway = Track(new ChildProcess("gateway (embedded)", GatewayDll, _gatewayHttpPort, environment, Path.Combine(WorkDirectory, "gateway.log")));
             await Gateway.WaitReadyAsync(TimeSpan.FromSeconds(120));
@@ -124,6 +129,7 @@ public sealed class Cluster : IAsyncDisposable
                 ["Orleans__SiloName"] = $"silo{i + 1}",
                 ["Demo__Enabled"] = "false",
             };
+            AddWarmProvinces(environment);
             AddExtra(environment);
             Silos.Add(Track(new ChildProcess($"silo{i + 1}", SiloDll, http, environment, Path.Combine(WorkDirectory, $"silo{i + 1}.{_generation}.log"))));
         }
@@ -150,6 +156,14 @@ public sealed class Cluster : IAsyncDisposable
     }
 
     public Uri GatewayAddress => Gateway!.BaseAddress;
+
+    private void AddWarmProvinces(Dictionary<string, string> environment)
+    {
+        for (var i = 0; i < _provinces.Count; i++)
+        {
+            environment[$"Orleans__WarmProvinces__{i}"] = _provinces[i];
+        }
+    }
 
     private void AddExtra(Dictionary<string, string> environment)
     {

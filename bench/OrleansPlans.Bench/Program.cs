@@ -91,7 +91,7 @@ try
         Progress(options.Mode == BenchMode.Spawn
             ? $"starting PostgreSQL, {options.Silos} silo(s) and a gateway…"
             : "starting an embedded gateway (in-memory storage)…");
-        cluster = await Cluster.StartAsync(options, Progress);
+        cluster = await Cluster.StartAsync(options, scenario.Provinces, Progress);
         results.StartupSeconds = cluster.StartupTime.TotalSeconds;
         Progress($"ready after {cluster.StartupTime.TotalSeconds:F1} s: gateway {cluster.GatewayAddress}");
     }
@@ -125,17 +125,20 @@ try
     meters.Add(("bench tool (this process)", () => ProcStats.CpuSeconds(self)));
 
     // ── ingest, with the freshness probe running alongside ──
+    var probeBase = options.Mode == BenchMode.Gateway ? await ProbeBaseAsync(http, scenario, options.LastYear) : 0m;
+    var probeStart = (long)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() % 1_000_000_000) * 10;
+    var warmProbe = await load.WarmUpProbeAsync(probeStart, probeBase);
+    results.ProbeWarmUp = warmProbe;
+    Progress($"probe warm-up (not measured): push {warmProbe.PushMs:F0} ms, then province shows it after {warmProbe.FreshnessMs:F0} ms");
     PgProfiler? profiler = options.Mode == BenchMode.Spawn && cluster?.ConnectionString is { } cs ? new PgProfiler(cs) : null;
     if (profiler is not null)
     {
         await profiler.StartAsync();
     }
-    var probeBase = options.Mode == BenchMode.Gateway ? await ProbeBaseAsync(http, scenario, options.LastYear) : 0m;
     Progress($"ingest: {options.Clients} county clients, probe every {options.ProbeIntervalMs} ms on {scenario.Probe.Code} @ {scenario.ProbeCounty}…");
     var cpu = new CpuMeter(meters);
     cpu.Start();
     using var stopProbe = new CancellationTokenSource();
-    var probeStart = (long)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() % 1_000_000_000) * 10;
     var probeTask = Task.Run(() => load.ProbeAsync(probeStart, probeBase, stopProbe.Token));
     results.Ingest = await load.IngestAsync(cancel.Token);
     await stopProbe.CancelAsync();

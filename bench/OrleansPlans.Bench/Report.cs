@@ -55,6 +55,9 @@ public sealed class Results
     public double StartupSeconds { get; set; }
     public IngestResult? Ingest { get; set; }
     public FreshnessResult? Freshness { get; set; }
+
+    /// <summary>The probe made before the ingest (outside every measurement), reported for completeness.</summary>
+    public ProbeOutcome? ProbeWarmUp { get; set; }
     public List<ProcessCpu>? IngestCpu { get; set; }
 
     /// <summary>CPU seconds the system under test spent per 1,000 acknowledged values during the ingest (spawn mode).</summary>
@@ -186,6 +189,15 @@ public sealed class Results
         if (Freshness is { } f)
         {
             Row("freshness (2xx → province shows it)", $"p50 {LatencySummary.Ms(f.Freshness.P50)}  p99 {LatencySummary.Ms(f.Freshness.P99)}  max {LatencySummary.Ms(f.Freshness.Max)}  ({f.Probes} probes, ≤ {f.MaxReadsToSee} reads to see, {f.Timeouts} timeouts, {f.Failures} failed)");
+            if (f.Slowest.Count > 0)
+            {
+                // Where in the ingest the tail lies (the first seconds activate every grain and run unoptimised code).
+                Row("freshness: slowest probes", string.Join("; ", f.Slowest.Select(p => $"{LatencySummary.Ms(p.FreshnessMs)} at +{p.AtSeconds:F1} s")));
+            }
+            if (ProbeWarmUp is { } w)
+            {
+                Row("probe warm-up before ingest (not measured)", $"push {LatencySummary.Ms(w.PushMs)}, province shows it after {LatencySummary.Ms(w.FreshnessMs)}");
+            }
             Row("probe push latency (1 value)", f.ProbePushLatency.ToString());
             Row("probe send → province shows it", f.SendToVisible.ToString());
         }

@@ -40,6 +40,9 @@ public sealed class Scenario
     /// <summary>Every county pushed (the province's in scope, or the whole country with --national).</summary>
     public IReadOnlyList<(OrgUnit County, string City)> Counties { get; }
 
+    /// <summary>The provinces the load reaches: what a deployment serving it names in Orleans:WarmProvinces.</summary>
+    public IReadOnlyList<string> Provinces => [.. Counties.Select(c => Data.OrgUnit(c.City)!.ParentCode!).Distinct(StringComparer.Ordinal)];
+
     public IReadOnlyList<CountyBatch> Batches { get; }
 
     public string ProbeCounty { get; }

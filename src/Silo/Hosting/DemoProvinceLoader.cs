@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
@@ -9,28 +8,23 @@ namespace OrleansPlans.Silo.Hosting;
 
 /// <summary>
 /// Loads the synthetic demo province (default 四川省 510000, years 2020–2025) through the same grain calls a county
-/// system's push makes, then marks the host ready. Enabled by Demo:Enabled (on by default in embedded mode).
+/// system's push makes. Enabled by Demo:Enabled (on by default in embedded mode).
 /// </summary>
 public sealed class DemoProvinceLoader(
     IGrainFactory grains,
     PlanData data,
-    Readiness readiness,
     IConfiguration configuration,
-    IHostApplicationLifetime lifetime,
-    ILogger<DemoProvinceLoader> logger) : BackgroundService
+    ILogger<DemoProvinceLoader> logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource();
-        using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        await started.Task.WaitAsync(stoppingToken);
+    /// <summary>The demo province's code when the demo is enabled.</summary>
+    public string? Province => configuration.GetValue("Demo:Enabled", !configuration.UsesPostgres()) ? configuration["Demo:Province"] ?? "510000" : null;
 
-        if (!configuration.GetValue("Demo:Enabled", !configuration.UsesPostgres()))
+    public async Task LoadIfEnabledAsync(CancellationToken stoppingToken)
+    {
+        if (Province is not { } province)
         {
-            readiness.MarkReady();
             return;
         }
-        var province = configuration["Demo:Province"] ?? "510000";
         var firstYear = configuration.GetValue("Demo:FirstYear", 2020);
         var lastYear = configuration.GetValue("Demo:LastYear", 2025);
         var generator = new SyntheticFigures(data, configuration.GetValue("Demo:Seed", 20_211));
@@ -53,6 +47,5 @@ public sealed class DemoProvinceLoader(
         });
         logger.LogInformation("Demo province {Province}: {Counties} counties, {Values} synthetic values for {First}–{Last} loaded in {Seconds:F1} s",
             province, counties.Length, values, firstYear, lastYear, clock.Elapsed.TotalSeconds);
-        readiness.MarkReady();
     }
 }

@@ -56,7 +56,10 @@ public static class SiloHostingExtensions
         // grace period) gives grains time to deactivate and in-flight requests time to finish.
         builder.Services.Configure<HostOptions>(configuration.GetSection("HostOptions"));
         builder.Services.AddSingleton<Readiness>();
-        builder.Services.AddHostedService<DemoProvinceLoader>();
+        builder.Services.Configure<OrleansPlansHostOptions>(configuration.GetSection("Orleans"));
+        builder.Services.AddSingleton<RollupWarmup>();
+        builder.Services.AddSingleton<DemoProvinceLoader>();
+        builder.Services.AddHostedService<SiloStartup>();
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
