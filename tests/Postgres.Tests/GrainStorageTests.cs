@@ -199,6 +199,22 @@ public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstraction
         Assert.Equal((2m, 2000m), (stored.GetProperty("Numerator").GetDecimal(), stored.GetProperty("Denominator").GetDecimal()));
     }
 
+    [Fact]
+    public async Task Chinese_text_in_a_state_is_stored_as_utf8_not_as_escapes()
+    {
+        const string narrative = "已开展孕产妇健康管理，覆盖全部乡镇";
+        var department = Grains.GetGrain<IDepartmentGrain>(GrainKeys.Department("511725", "health"));
+        await department.RecordMeasureAsync(new MeasureReport("women", "health", 1, 2024, "onTrack", narrative, "health", "storage-test", DateTimeOffset.UnixEpoch));
+
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        var (_, _, json) = await ReadRowAsync(connection, "cn-511725/health");
+        Assert.Contains(narrative, json, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u", json, StringComparison.Ordinal);
+        var stored = JsonDocument.Parse(json).RootElement.GetProperty("Measures").EnumerateObject().Single().Value;
+        Assert.Equal(narrative, stored.GetProperty("Narrative").GetString());
+    }
+
     private static DataValueBatch Batch(params DataValueRow[] rows) => new(Guid.NewGuid(), "storage-test", rows, DryRun: false);
 
     private static (decimal? Numerator, decimal? Denominator) Point(IndicatorSeriesView view, string disaggregation, int year)

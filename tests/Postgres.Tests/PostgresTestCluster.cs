@@ -6,7 +6,7 @@ namespace OrleansPlans.Postgres.Tests;
 
 /// <summary>
 /// A two-silo in-process cluster (test membership) whose "plans" grain storage is the production group-commit provider on a migrated
-/// PostgreSQL database, with System.Text.Json state and the project's grain services (roll-ups reconcile every 2 s).
+/// PostgreSQL database, with the production's System.Text.Json state settings and the project's grain services (roll-ups reconcile every 2 s).
 /// </summary>
 public static class PostgresTestCluster
 {
@@ -19,9 +19,7 @@ public static class PostgresTestCluster
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddBatchedPostgresGrainStorage(StorageNames.Plans, connectionString);
-#pragma warning disable ORLEANSEXP006
-            silo.UseSystemTextJsonGrainStorageSerializer();
-#pragma warning restore ORLEANSEXP006
+            silo.UsePlansGrainStateJson();
             silo.Services.AddPlanGrainServices(configuration);
         });
         var cluster = builder.Build();

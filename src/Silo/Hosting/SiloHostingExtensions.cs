@@ -110,9 +110,7 @@ public static class SiloHostingExtensions
             }
             silo.AddActivityPropagation();
             silo.AddDashboard();
-#pragma warning disable ORLEANSEXP006 // chosen before the first production write: state rows are plain JSON without CLR type names
-            silo.UseSystemTextJsonGrainStorageSerializer();
-#pragma warning restore ORLEANSEXP006
+            silo.UsePlansGrainStateJson();
         });
         return builder;
     }
