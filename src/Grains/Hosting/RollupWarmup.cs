@@ -8,8 +8,8 @@ namespace OrleansPlans;
 /// Activates every province roll-up at silo start, which activates its cities and they their counties (each reads its
 /// children's contributions). Without it the first reader of a province after a deploy or restart waits for the whole
 /// hierarchy — ~200 activations for a province, ~3,200 nationally, each county re-reading its indicators' cells — and
-/// so does the first county push, whose city and province activate on its way up (measured: the first freshness probe
-/// of a benchmark ingest took 931 ms, the later ones p95 136 ms; docs/benchmarks.md, session 5).
+/// so does the first county push, whose city and province activate on its way up. After a restart of a province with
+/// data this is the whole cold start (8.7–9.8 s in the benchmark); readiness now reports it instead of the open port.
 /// </summary>
 public sealed class RollupWarmup(IGrainFactory grains, PlanData data, ILogger<RollupWarmup> logger)
 {
