@@ -17,7 +17,7 @@ public static class BackendExtensions
             builder.AddOrleansPlansSilo();
             return builder;
         }
-        var options = builder.Configuration.GetSection("Orleans").Get<OrleansPlansHostOptions>() ?? new OrleansPlansHostOptions();
+        var options = OrleansPlansHostOptions.From(builder.Configuration);
         var connectionString = builder.Configuration.GetConnectionString(SiloHostingExtensions.ConnectionStringName);
         builder.Services.AddPlanGrainServices(builder.Configuration);
         builder.Services.AddSingleton<Readiness>();
@@ -34,7 +34,10 @@ public static class BackendExtensions
                 o.ConnectionString = connectionString;
             });
             client.AddActivityPropagation();
-            client.AddDashboard();
+            if (options.Dashboard)
+            {
+                client.AddDashboard();
+            }
         });
         builder.Services.AddHostedService<ClientReadiness>();
         return builder;

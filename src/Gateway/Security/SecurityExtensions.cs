@@ -237,7 +237,10 @@ public static class OperationsEndpoints
     public static WebApplication MapOperationsEndpoints(this WebApplication app)
     {
         app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Policies.Operations);
-        app.MapOrleansDashboard("/dashboard").RequireAuthorization(Policies.Operations);
+        if (Silo.Hosting.OrleansPlansHostOptions.From(app.Configuration).Dashboard)
+        {
+            app.MapOrleansDashboard("/dashboard").RequireAuthorization(Policies.Operations);
+        }
         return app;
     }
 }

@@ -38,6 +38,19 @@ public sealed class OrleansPlansHostOptions
     public double MemoryUsageLimitPercent { get; set; } = 80;
 
     /// <summary>
+    /// The Orleans dashboard (fed by every silo, served by the gateways at /dashboard to operators). Its collector reads
+    /// the Orleans meter once a second, and two of its gauges (activations, directory cache entries) count by walking
+    /// every activation: measured 12 % of a national silo's CPU during an ingest (~650,000 activations), 2.6–2.9 % at
+    /// province scale (docs/benchmarks.md, sessions 3 and 5). Off (Orleans__Dashboard=false on silos and gateways alike)
+    /// for silos holding many counties; /metrics and Prometheus keep the same figures, read only when scraped.
+    /// </summary>
+    public bool Dashboard { get; set; } = true;
+
+    /// <summary>The "Orleans" section of a configuration (defaults where it is absent).</summary>
+    public static OrleansPlansHostOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Get<OrleansPlansHostOptions>(configuration.GetSection("Orleans")) ?? new OrleansPlansHostOptions();
+
+    /// <summary>
     /// Province codes whose roll-ups the silo activates at start, with every city and county under them (e.g.
     /// Orleans__WarmProvinces__0=510000): the provinces this deployment serves. Empty: the demo province in embedded
     /// mode, none otherwise (roll-ups then activate on first use: the first reader or pushing county waits for them).

@@ -44,7 +44,7 @@ public static class SiloHostingExtensions
     public static IHostApplicationBuilder AddOrleansPlansSilo(this IHostApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var options = configuration.GetSection("Orleans").Get<OrleansPlansHostOptions>() ?? new OrleansPlansHostOptions();
+        var options = OrleansPlansHostOptions.From(configuration);
         var connectionString = WithPoolLimit(configuration.GetConnectionString(ConnectionStringName));
 
         builder.Services.AddPlanGrainServices(configuration);
@@ -109,7 +109,10 @@ public static class SiloHostingExtensions
                 });
             }
             silo.AddActivityPropagation();
-            silo.AddDashboard();
+            if (options.Dashboard)
+            {
+                silo.AddDashboard();
+            }
             silo.UsePlansGrainStateJson();
         });
         return builder;
