@@ -55,7 +55,7 @@ public sealed class BenchOptions
         Scenario:
           --silos N                silo processes with --spawn (1)
           --province CODE          the province that is read and checked (510000 = 四川省)
-          --national               push all 2,851 county-level units of data/divisions/divisions.csv
+          --national               push all 2,854 county-level units of data/divisions/divisions.csv
           --cities N               only the first N cities of the province (by code)
           --years A-B | A,B,…      years pushed (2020-2024)
           --clients N              concurrent county clients (16)

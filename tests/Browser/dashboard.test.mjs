@@ -318,6 +318,25 @@ test('drill-down province → city → county → indicator by clicking', async 
   await page.close();
 });
 
+test('东莞市, a city without counties, drills down from 广东省 to its own county-level page', async () => {
+  // 东莞市 (441900) reports as its own county-level unit under the city's code; the province lists it as a city.
+  await api('/api/v1/counties/441900/data-values', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ year: 2024, values: [{ indicator: 'maternal-mortality-rate', numerator: 5, denominator: 125000 }] }),
+  });
+  const page = await openPage('#/org/440000');
+  await page.click('#unit-link-441900');
+  await page.waitForFunction(() => document.querySelector('h1')?.textContent === '东莞市');
+  assert.equal(new URL(page.url()).hash, '#/org/441900');
+  assert.equal(await page.locator('.view-county').count(), 1, 'the county-level view, where figures are reported');
+  assert.match(await text(page, '.page-meta'), /^地级市（不设县级单位，市本级填报） · 广东省 · 2024年/);
+  assert.deepEqual(await page.locator('#breadcrumbs li').allTextContents(), ['广东省', '东莞市']);
+  const figure = await text(page, '#county-data tr[data-indicator="maternal-mortality-rate"] td.num');
+  assert.ok(figure.startsWith(fmt(4, '1/10万')), `5 / 125,000 × 100,000 = 4, shown as ${figure}`);
+  await shot(page, '3-city-without-counties');
+  await page.close();
+});
+
 test('drill-down by keyboard: Tab to the links, Enter to follow; sortable headers and plan tabs by keys', async () => {
   const page = await openPage(`#/org/${PROVINCE}`);
   async function tabTo(id, max = 150) {

@@ -23,6 +23,35 @@ public sealed class RealDataTests
         }
     }
 
+    [Fact]
+    public void All_2854_county_level_units_report_including_the_cities_without_counties()
+    {
+        var data = Data.Value;
+        Assert.Equal(2854, data.ReportingUnits.Count());
+        Assert.Equal(2854, data.OrgUnits.Values.Where(u => u.Level == OrgUnitLevel.Province).Sum(p => data.LeavesOf(p.Code).Count()));
+        foreach (var (city, name, province) in new[] { ("441900", "东莞市", "440000"), ("442000", "中山市", "440000"), ("460400", "儋州市", "460000") })
+        {
+            // The division stays the prefecture-level city under its province…
+            Assert.Equal(new OrgUnit(city, name, OrgUnitLevel.Prefecture, province), data.OrgUnit(city));
+            Assert.Contains(data.ChildrenOf(province), u => u.Code == city && u.Level == OrgUnitLevel.Prefecture);
+            // …and reports as its only county-level unit, of the same code, under the city roll-up.
+            var reporting = data.ReportingUnit(city)!;
+            Assert.Equal(new OrgUnit(city, name, OrgUnitLevel.County, city) { StandsForCity = true }, reporting);
+            Assert.Equal([reporting], data.ChildrenOf(city).ToArray());
+            Assert.Equal([reporting], data.LeavesOf(city).ToArray());
+            Assert.Contains(reporting, data.LeavesOf(province));
+            Assert.Same(reporting, data.ViewedUnit(city));
+        }
+        // An ordinary city and county are what they were.
+        Assert.Null(data.ReportingUnit("511700"));
+        Assert.Equal(OrgUnitLevel.Prefecture, data.ViewedUnit("511700")!.Level);
+        Assert.False(data.ReportingUnit("511725")!.StandsForCity);
+        Assert.Same(data.OrgUnit("511725"), data.ReportingUnit("511725"));
+        // 广东省: 21 prefecture-level cities; 122 county-level divisions + 东莞市 and 中山市 = 124 reporting units.
+        Assert.Equal(21, data.ChildrenOf("440000").Count);
+        Assert.Equal(124, data.LeavesOf("440000").Count());
+    }
+
     [Theory]
     [InlineData("140881", PlanKind.Women, 2025)]
     [InlineData("140881", PlanKind.Children, 2025)]

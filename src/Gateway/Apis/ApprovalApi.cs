@@ -128,7 +128,7 @@ public static class ApprovalApi
 
     private static ProblemHttpResult? Validate(string code, int year, PlanData data)
     {
-        if (data.OrgUnit(code) is not { Level: OrgUnitLevel.County })
+        if (data.ReportingUnit(code) is null)
         {
             return ApiProblems.NotFound($"County-level unit '{code}'");
         }
@@ -137,7 +137,7 @@ public static class ApprovalApi
 
     private static async Task<Results<Ok<SubtreeDatasetsResponse>, ProblemHttpResult>> GetSubtreeAsync(string code, int year, PlanData data, MonitoringQueries queries)
     {
-        if (data.OrgUnit(code) is not { } unit)
+        if (data.ViewedUnit(code) is not { } unit)
         {
             return ApiProblems.NotFound($"Org unit '{code}'");
         }
@@ -164,7 +164,7 @@ public static class ApprovalApi
         var notReady = datasets.Where(d => d.State is not ("approvedByCity" or "approvedByProvince")).ToArray();
         if (notReady.Length > 0)
         {
-            var cities = notReady.Select(d => data.OrgUnit(d.County)!.ParentCode!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+            var cities = notReady.Select(d => data.ReportingUnit(d.County)!.ParentCode!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
             return TypedResults.Problem(title: "Not all cities have approved", statusCode: StatusCodes.Status409Conflict, type: ApiProblems.TypeBase + "citiesNotAllApproved",
                 detail: $"{notReady.Length} county dataset(s) of {year} are not approved by their city ({cities.Length} cities)",
                 extensions: new Dictionary<string, object?>

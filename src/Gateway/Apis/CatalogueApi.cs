@@ -25,14 +25,15 @@ public static class CatalogueApi
 
         api.MapGet("/divisions/{code}", Results<Ok<DivisionResponse>, ProblemHttpResult> (PlanData data, string code) =>
             {
-                if (data.OrgUnit(code) is not { } unit)
+                if (data.ViewedUnit(code) is not { } unit)
                 {
                     return ApiProblems.NotFound($"Division '{code}'");
                 }
                 var parents = data.ChainOf(code).Skip(1).Select(ApiMapping.Ref).ToArray();
-                var children = data.ChildrenOf(code).Select(ApiMapping.Ref).ToArray();
+                // A city without counties is shown as the county-level unit it reports as (StandsForCity), without children.
+                var children = unit.Level == OrgUnitLevel.County ? [] : data.ChildrenOf(code).Select(ApiMapping.Ref).ToArray();
                 var plans = data.Plans.Where(p => p.County == code).Select(p => PlanAreas.PlanCode(p.Kind)).Order(StringComparer.Ordinal).ToArray();
-                return TypedResults.Ok(new DivisionResponse(unit.Code, unit.Name, ApiMapping.Level(unit.Level), parents, children, data.LeavesOf(code).Count(), plans));
+                return TypedResults.Ok(new DivisionResponse(unit.Code, unit.Name, ApiMapping.Level(unit.Level), parents, children, data.LeavesOf(code).Count(), plans, unit.StandsForCity));
             })
             .WithName("GetDivision").WithSummary("An org unit with its parent chain and children (six-digit GB/T 2260 code)");
 

@@ -25,7 +25,7 @@ public static class CountyApi
 
     private static async Task<Results<Ok<DepartmentResponse>, ProblemHttpResult>> GetDepartmentAsync(string code, string department, PlanData data, IGrainFactory grains)
     {
-        if (data.OrgUnit(code) is not { Level: OrgUnitLevel.County })
+        if (data.ReportingUnit(code) is null)
         {
             return ApiProblems.NotFound($"County-level unit '{code}'");
         }
@@ -42,7 +42,7 @@ public static class CountyApi
 
     private static async Task<Results<Ok<AreaSummary[]>, ProblemHttpResult>> GetSummaryAsync(string code, PlanData data, IGrainFactory grains, TimeProvider time, [FromQuery] int? year)
     {
-        if (data.OrgUnit(code) is not { Level: OrgUnitLevel.County })
+        if (data.ReportingUnit(code) is null)
         {
             return ApiProblems.NotFound($"County-level unit '{code}'");
         }

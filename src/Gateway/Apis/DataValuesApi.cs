@@ -39,7 +39,7 @@ public static class DataValuesApi
         string code, HttpRequest request, PlanData data, IGrainFactory grains, OrgScope scope, IAuditLog audit, TimeProvider time,
         [FromQuery] bool? dryRun, [FromQuery] int? year, CancellationToken cancellationToken)
     {
-        if (data.OrgUnit(code) is not { Level: OrgUnitLevel.County })
+        if (data.ReportingUnit(code) is null)
         {
             return ApiProblems.NotFound($"County-level unit '{code}'");
         }

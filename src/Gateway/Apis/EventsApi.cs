@@ -60,7 +60,7 @@ public static class EventsApi
                     ContributionVersion version;
                     try
                     {
-                        version = await VersionOf(grains, data.OrgUnit(code)!);
+                        version = await VersionOf(grains, data.ViewedUnit(code)!);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {

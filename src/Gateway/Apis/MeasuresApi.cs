@@ -35,7 +35,7 @@ public static class MeasuresApi
             return invalid;
         }
         var body = strict.Value;
-        if (data.OrgUnit(code) is not { Level: OrgUnitLevel.County })
+        if (data.ReportingUnit(code) is null)
         {
             return ApiProblems.NotFound($"County-level unit '{code}'");
         }
@@ -113,7 +113,7 @@ public static class MeasuresApi
     private static async Task<Results<Ok<MeasureProgressResponse[]>, ProblemHttpResult>> ListAsync(
         string code, PlanData data, MonitoringQueries queries, [FromQuery] int? year)
     {
-        if (data.OrgUnit(code) is not { Level: OrgUnitLevel.County } unit)
+        if (data.ReportingUnit(code) is not { } unit)
         {
             return ApiProblems.NotFound($"County-level unit '{code}'");
         }

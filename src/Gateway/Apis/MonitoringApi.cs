@@ -55,7 +55,7 @@ public static class MonitoringApi
         [FromQuery] string? plan, [FromQuery] string? area, [FromQuery] string? department, [FromQuery] string? kind,
         [FromQuery] int? year, [FromQuery] string? indicator, [FromQuery] string? state, [FromQuery] int? limit)
     {
-        if (data.OrgUnit(code) is not { } unit)
+        if (data.ViewedUnit(code) is not { } unit)
         {
             return ApiProblems.NotFound($"Org unit '{code}'");
         }
@@ -130,7 +130,7 @@ public static class MonitoringApi
     private static async Task<Results<Ok<CompletenessResponse>, ProblemHttpResult>> GetCompletenessAsync(
         string code, PlanData data, MonitoringQueries queries, TimeProvider time, IConfiguration configuration, [FromQuery] int? year)
     {
-        if (data.OrgUnit(code) is not { } unit)
+        if (data.ViewedUnit(code) is not { } unit)
         {
             return ApiProblems.NotFound($"Org unit '{code}'");
         }
@@ -148,7 +148,7 @@ public static class MonitoringApi
     private static async Task<Results<Ok<EvaluationResponse>, ProblemHttpResult>> GetEvaluationAsync(
         string code, PlanData data, MonitoringQueries queries, TimeProvider time, [FromQuery] int? year)
     {
-        if (data.OrgUnit(code) is not { } unit)
+        if (data.ViewedUnit(code) is not { } unit)
         {
             return ApiProblems.NotFound($"Org unit '{code}'");
         }

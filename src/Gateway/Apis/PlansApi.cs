@@ -35,7 +35,7 @@ public static class PlansApi
 
     private static async Task<Results<Ok<PlanResponse>, ProblemHttpResult>> GetPlanAsync(string code, string plan, PlanData data, IGrainFactory grains)
     {
-        if (data.OrgUnit(code) is not { Level: OrgUnitLevel.County } county)
+        if (data.ReportingUnit(code) is not { } county)
         {
             return ApiProblems.NotFound($"County-level unit '{code}'");
         }

@@ -33,7 +33,7 @@ public static class ReportsApi
         Domain.Loading.ValidationRuleSet rules,
         [FromQuery] int? year, [FromQuery] string? format)
     {
-        if (data.OrgUnit(code) is not { } unit)
+        if (data.ViewedUnit(code) is not { } unit)
         {
             return ApiProblems.NotFound($"Org unit '{code}'");
         }

@@ -36,7 +36,7 @@ public static class RollupApi
         string code, HttpContext http, PlanData data, IGrainFactory grains, RollupGrains rollups, IConfiguration configuration, TimeProvider time, RollupResponseCache cache,
         [FromQuery] int? year, [FromQuery] bool? children, [FromQuery] string? plan, [FromQuery] string? area)
     {
-        if (data.OrgUnit(code) is not { } unit)
+        if (data.ViewedUnit(code) is not { } unit)
         {
             return ApiProblems.NotFound($"Org unit '{code}'");
         }
@@ -135,7 +135,7 @@ public static class RollupApi
     private static async Task<Results<Ok<SeriesResponse>, ProblemHttpResult>> GetSeriesAsync(
         string code, string indicator, PlanData data, IGrainFactory grains, IConfiguration configuration)
     {
-        if (data.OrgUnit(code) is not { } unit)
+        if (data.ViewedUnit(code) is not { } unit)
         {
             return ApiProblems.NotFound($"Org unit '{code}'");
         }
@@ -156,7 +156,7 @@ public static class RollupApi
 
     private static async Task<Results<Ok<ConsistencyReport>, ProblemHttpResult>> CheckConsistencyAsync(string code, PlanData data, IGrainFactory grains)
     {
-        if (data.OrgUnit(code) is not { } unit)
+        if (data.ViewedUnit(code) is not { } unit)
         {
             return ApiProblems.NotFound($"Org unit '{code}'");
         }

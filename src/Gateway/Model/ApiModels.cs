@@ -5,7 +5,12 @@ namespace OrleansPlans.Gateway.Model;
 
 public sealed record OrgUnitRef(string Code, string Name, string Level);
 
-public sealed record DivisionResponse(string Code, string Name, string Level, OrgUnitRef[] Parents, OrgUnitRef[] Children, int CountyLevelUnits, string[] Plans);
+/// <param name="StandsForCity">
+/// A prefecture-level city without county-level divisions (东莞市, 中山市, 儋州市), shown as the county-level unit that
+/// reports for it; its city roll-up (the province's child of the same code) holds the same figures.
+/// </param>
+public sealed record DivisionResponse(string Code, string Name, string Level, OrgUnitRef[] Parents, OrgUnitRef[] Children, int CountyLevelUnits, string[] Plans,
+    bool StandsForCity = false);
 
 public sealed record IndicatorResponse(
     string Code, string NameZh, string NameEn, string Plan, string Area, string Kind, decimal? Factor, string Unit,

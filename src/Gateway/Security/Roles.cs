@@ -70,7 +70,8 @@ public static class Roles
         }
         var levelError = role switch
         {
-            CountyReporter or DepartmentReporter when level != OrgUnitLevel.County => "reporters are granted at a county-level unit",
+            // 东莞市 (441900) is both: the city its approver acts for and the county-level unit its reporters report for.
+            CountyReporter or DepartmentReporter when data.ReportingUnit(orgUnit) is null => "reporters are granted at a county-level unit",
             CityApprover when level != OrgUnitLevel.Prefecture => "city approvers are granted at a city (prefecture-level unit)",
             ProvinceAdmin or ProvinceApprover when level is not (OrgUnitLevel.Province or null) => "province roles are granted at a province (or 000000, national)",
             _ => null,
@@ -161,7 +162,11 @@ public sealed class OrgScope(PlanData data)
             units.Add(code);
             foreach (var child in data.ChildrenOf(code))
             {
-                Walk(child.Code);
+                // A city without counties has its own code as its only child (PlanData.ReportingUnit).
+                if (child.Code != code)
+                {
+                    Walk(child.Code);
+                }
             }
         }
         if (data.OrgUnit(scope) is not null)

@@ -90,7 +90,7 @@ public sealed partial class CountyGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _code = GrainKeys.CodeOf(this.GetPrimaryKeyString());
-        _unit = data.OrgUnit(_code) ?? throw new InvalidOperationException($"{_code} is not an org unit");
+        _unit = data.ReportingUnit(_code) ?? throw new InvalidOperationException($"{_code} is not a county-level unit");
         if (state.State.Pending is { } pending)
         {
             // The previous activation may have died between recording the batch and applying it everywhere.

@@ -17,7 +17,7 @@ public static class BatchValidation
     public static List<RowError> Validate(PlanData data, string county, IReadOnlyList<DataValueRow> rows, int currentYear)
     {
         var errors = new List<RowError>();
-        if (data.OrgUnit(county) is not { Level: OrgUnitLevel.County })
+        if (data.ReportingUnit(county) is null)
         {
             errors.Add(new RowError(-1, "county", $"'{county}' is not a county-level unit"));
             return errors;

@@ -46,7 +46,14 @@ public sealed record IndicatorDefinition(
 
 public sealed record Department(string Code, string NameZh, string NameEn, IReadOnlyList<string> Aliases);
 
-public sealed record OrgUnit(string Code, string Name, OrgUnitLevel Level, string? ParentCode);
+public sealed record OrgUnit(string Code, string Name, OrgUnitLevel Level, string? ParentCode)
+{
+    /// <summary>
+    /// A county-level reporting unit that is a prefecture-level city itself (不设区县的地级市: 东莞市 441900, 中山市 442000,
+    /// 儋州市 460400): it has the city's code and name, and the city roll-up of the same code as its parent.
+    /// </summary>
+    public bool StandsForCity { get; init; }
+}
 
 public sealed record PlanPeriod(int Start, int End);
 

@@ -13,6 +13,9 @@ public sealed class PlanData
     public const int DefaultPlanEnd = 2030;
 
     private readonly FrozenDictionary<string, OrgUnit[]> _children;
+
+    /// <summary>The county-level units that report figures: every county, and each city without counties standing in for itself.</summary>
+    private readonly FrozenDictionary<string, OrgUnit> _reportingUnits;
     private readonly FrozenDictionary<(string County, PlanKind Kind), Plan> _plans;
 
     /// <summary>The plans of each org unit that adopted one (a handful): every other unit skips the plan scan.</summary>
@@ -33,9 +36,17 @@ public sealed class PlanData
         Indicators = IndicatorList.ToFrozenDictionary(i => i.Code, StringComparer.Ordinal);
         Departments = departments.ToFrozenDictionary(d => d.Code, StringComparer.Ordinal);
         OrgUnits = divisions.ToFrozenDictionary(o => o.Code, StringComparer.Ordinal);
-        _children = OrgUnits.Values.Where(o => o.ParentCode is not null)
+        // A prefecture-level city without county-level divisions (东莞市, 中山市, 儋州市) reports itself: its only child is a
+        // county-level unit with the city's own code, so every city roll-up has reporting units under it and the
+        // province → city → county shape holds everywhere. No code is invented.
+        var parents = OrgUnits.Values.Where(o => o.ParentCode is not null).Select(o => o.ParentCode!).ToHashSet(StringComparer.Ordinal);
+        var standIns = OrgUnits.Values.Where(o => o.Level == OrgUnitLevel.Prefecture && !parents.Contains(o.Code))
+            .Select(o => new OrgUnit(o.Code, o.Name, OrgUnitLevel.County, o.Code) { StandsForCity = true }).ToArray();
+        _children = OrgUnits.Values.Where(o => o.ParentCode is not null).Concat(standIns)
             .GroupBy(o => o.ParentCode!, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.OrderBy(o => o.Code, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
+        _reportingUnits = OrgUnits.Values.Where(o => o.Level == OrgUnitLevel.County).Concat(standIns)
+            .ToFrozenDictionary(o => o.Code, StringComparer.Ordinal);
         _plans = plans.ToFrozenDictionary(p => (p.County, p.Kind));
         _plansByOrgUnit = _plans.Values.GroupBy(p => p.County, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
@@ -65,8 +76,28 @@ public sealed class PlanData
     /// <summary>The year directional targets are measured from (the plans' base year, 2020).</summary>
     public int BaselineYear { get; }
 
+    /// <summary>The division of a code (for 东莞市 441900: the prefecture-level city; see <see cref="ReportingUnit"/>).</summary>
     public OrgUnit? OrgUnit(string code) => OrgUnits.GetValueOrDefault(code);
 
+    /// <summary>
+    /// The county-level unit that reports figures under a code: a county, or the stand-in of a city without counties
+    /// (<see cref="Domain.OrgUnit.StandsForCity"/>, parent = the city itself); null for any other code.
+    /// </summary>
+    public OrgUnit? ReportingUnit(string code) => _reportingUnits.GetValueOrDefault(code);
+
+    /// <summary>Every county-level reporting unit (2,854 in the national division table).</summary>
+    public IEnumerable<OrgUnit> ReportingUnits => _reportingUnits.Values;
+
+    /// <summary>
+    /// The unit a code names to users and the API: the reporting unit where a city stands in for itself (its city
+    /// roll-up holds the same figures), else the division.
+    /// </summary>
+    public OrgUnit? ViewedUnit(string code) => _reportingUnits.TryGetValue(code, out var unit) && unit.StandsForCity ? unit : OrgUnit(code);
+
+    /// <summary>
+    /// The children of a division: cities of a province, county-level units of a city (a city without counties has
+    /// its stand-in, of the same code, as its only child — walks must not recurse into a child of the parent's code).
+    /// </summary>
     public IReadOnlyList<OrgUnit> ChildrenOf(string code) => _children.GetValueOrDefault(code) ?? [];
 
     /// <summary>The org unit followed by its parent, grandparent … up to the province.</summary>
@@ -81,21 +112,18 @@ public sealed class PlanData
     }
 
     /// <summary>The county-level units under an org unit (itself if it is one).</summary>
-    public IEnumerable<OrgUnit> LeavesOf(string code)
+    public IEnumerable<OrgUnit> LeavesOf(string code) => OrgUnit(code) is { } unit ? LeavesOf(unit) : [];
+
+    private IEnumerable<OrgUnit> LeavesOf(OrgUnit unit)
     {
-        var unit = OrgUnit(code);
-        if (unit is null)
-        {
-            yield break;
-        }
         if (unit.Level == OrgUnitLevel.County)
         {
             yield return unit;
             yield break;
         }
-        foreach (var child in ChildrenOf(code))
+        foreach (var child in ChildrenOf(unit.Code))
         {
-            foreach (var leaf in LeavesOf(child.Code))
+            foreach (var leaf in LeavesOf(child))
             {
                 yield return leaf;
             }

@@ -344,7 +344,8 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
         {
             return new ChildContribution(child, name, null, null, null, 0, StatusCounts.Zero, TargetStatus.NoData);
         }
-        var status = data.OrgUnit(child)?.Level == OrgUnitLevel.County
+        // A city's children are county-level units (a city without counties: its stand-in of the same code).
+        var status = Unit.Level == OrgUnitLevel.Prefecture
             ? CountyGrain.StatusOf(cell.Statuses)
             : StatusOf(indicator, data.TargetsFor(child, indicator.Code, key.Disaggregation), key, k => state.Cells.GetValueOrDefault(k));
         return new ChildContribution(child, name, Aggregation.ValueOf(indicator, cell.Numerator, cell.Denominator),

@@ -312,7 +312,9 @@ public sealed class PlanDataLoader
         var before = _errors.Count;
         void Error(string? location, string field, string message) => _errors.Add(new DataError(rel, planName, location, field, message));
 
-        if (f.County is null || !divisions.TryGetValue(f.County, out var county) || county.Level != OrgUnitLevel.County)
+        // A plan is adopted by a county-level unit, or by a city without counties (东莞市), which reports itself.
+        if (f.County is null || !divisions.TryGetValue(f.County, out var county)
+            || !(county.Level == OrgUnitLevel.County || (county.Level == OrgUnitLevel.Prefecture && !divisions.Values.Any(d => d.ParentCode == county.Code))))
         {
             Error(null, "county", $"'{f.County}' is not a county-level unit in data/divisions/divisions.csv");
         }

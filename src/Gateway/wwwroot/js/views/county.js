@@ -13,7 +13,7 @@ export function renderCounty(data, ui) {
   return h('div', { class: 'view view-county', dataset: { org: division.code, level: 'county' } },
     h('header', { class: 'page-head' },
       h('h1', { tabindex: '-1', id: 'page-title' }, division.name),
-      h('p', { class: 'page-meta' }, `${d.levelCounty} · ${division.parents.map((p) => p.name).join(' · ')} · ${d.yearLabel(rollup.year)}`)),
+      h('p', { class: 'page-meta' }, `${division.standsForCity ? d.levelCityAsCounty : d.levelCounty} · ${division.parents.map((p) => p.name).join(' · ')} · ${d.yearLabel(rollup.year)}`)),
     h('div', { class: 'summary-grid', id: 'summary' },
       ['met', 'notMet', 'noTarget', 'noData'].map((k) => h('div', { class: `stat stat-${k}`, dataset: { stat: k } },
         h('span', { class: 'stat-label' }, d.status[k]), h('span', { class: 'stat-value' }, String(overall[k]))))),
