@@ -20,6 +20,8 @@ public sealed class PlanDataLoaderTests : IDisposable
             510000,四川省,province,
             511700,达州市,prefecture,510000
             511725,渠县,county,511700
+            440000,广东省,province,
+            441900,东莞市,prefecture,440000
 
             """);
         File.WriteAllText(Path.Combine(_dir, "indicators", "core.yaml"), """
@@ -43,8 +45,8 @@ public sealed class PlanDataLoaderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private void WritePlan(string goals) => File.WriteAllText(Path.Combine(_dir, "plans", "511725-women.yaml"), $"""
-        county: "511725"
+    private void WritePlan(string goals, string county = "511725") => File.WriteAllText(Path.Combine(_dir, "plans", $"{county}-women.yaml"), $"""
+        county: "{county}"
         plan: women
         title: 渠县妇女发展纲要（2021—2030年）
         period: {"{"} start: 2021, end: 2030 {"}"}
@@ -75,6 +77,30 @@ public sealed class PlanDataLoaderTests : IDisposable
         var plan = Assert.Single(data.Plans);
         Assert.Equal("渠县妇女发展纲要（2021—2030年）", plan.Title);
         Assert.Equal(10m, Assert.Single(data.TargetsFor("511725", "maternal-mortality-rate", "")).Value);
+    }
+
+    [Theory]
+    [InlineData("441900", true)]   // 东莞市: a city without county rows reports, and adopts plans, as its own county-level unit
+    [InlineData("511700", false)]  // 达州市 has counties: their plans, not the city's, are monitored here
+    [InlineData("510000", false)]
+    public void A_plan_belongs_to_a_county_level_unit_or_a_city_without_counties(string code, bool accepted)
+    {
+        WritePlan("""
+                  - no: 1
+                    text: 孕产妇死亡率控制在12/10万以下。
+                    targets:
+                      - { indicator: maternal-mortality-rate, comparator: "<", value: 12 }
+            """, code);
+        if (accepted)
+        {
+            var data = PlanDataLoader.Load(_dir);
+            Assert.Equal(code, Assert.Single(data.Plans).County);
+            Assert.Equal(12m, Assert.Single(data.TargetsFor(code, "maternal-mortality-rate", "")).Value);
+            Assert.Equal(OrgUnitLevel.County, data.ReportingUnit(code)!.Level);
+            return;
+        }
+        var error = Assert.Single(Assert.Throws<DataValidationException>(() => PlanDataLoader.Load(_dir)).Errors);
+        Assert.Equal(("county", $"'{code}' is not a county-level unit in data/divisions/divisions.csv"), (error.Field, error.Message));
     }
 
     [Theory]
