@@ -119,6 +119,7 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
         {
             var last = 0L;
             var tick = 0;
+            var machine = ProcStats.MachineCpu();
             while (!stopProgress.IsCancellationRequested)
             {
                 try
@@ -146,8 +147,9 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
                     memory.Add(new MemorySample(Math.Round(clock.Elapsed.TotalSeconds), now, sample));
                 }
                 progress($"  ingest {clock.Elapsed.TotalSeconds,6:F0} s: {now,10:N0} / {scenario.Values:N0} values acknowledged ({(now - last) / 5.0,8:N0}/s over the last 5 s); " +
-                    $"{(rss is { } m ? $"silo RSS {Results.Gb(m)}; " : "")}load {ProcStats.LoadAverage()}");
+                    $"{(rss is { } m ? $"silo RSS {Results.Gb(m)}; " : "")}load {ProcStats.LoadAverage()}; steal {ProcStats.StealShare(machine):P0}");
                 last = now;
+                machine = ProcStats.MachineCpu();
             }
         });
         await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(c => Task.Run(() => ClientAsync(c))));

@@ -412,14 +412,26 @@ public static class ProcStats
         }
     }
 
-    /// <summary>Busy and total jiffies of the whole machine (/proc/stat "cpu" line).</summary>
-    public static (double Busy, double Total) MachineCpu()
+    /// <summary>
+    /// Seconds the whole machine's CPUs were busy, in all, and stolen (/proc/stat "cpu" line). Steal is time a virtual
+    /// CPU was ready to run but the hypervisor ran another guest: not work of any process here, so not in Busy.
+    /// </summary>
+    public static (double Busy, double Total, double Steal) MachineCpu()
     {
         var line = File.ReadLines("/proc/stat").First();
         var values = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         var idle = values[3] + (values.Length > 4 ? values[4] : 0);
+        var steal = values.Length > 7 ? values[7] : 0;
         var total = values.Take(8).Sum();
-        return ((total - idle) / TicksPerSecond, total / TicksPerSecond);
+        return ((total - idle - steal) / TicksPerSecond, total / TicksPerSecond, steal / TicksPerSecond);
+    }
+
+    /// <summary>The share of CPU time stolen by the hypervisor since <paramref name="since"/> (a MachineCpu reading).</summary>
+    public static double StealShare((double Busy, double Total, double Steal) since)
+    {
+        var now = MachineCpu();
+        var total = now.Total - since.Total;
+        return total > 0 ? (now.Steal - since.Steal) / total : 0;
     }
 
     public static double LoadAverage1() =>

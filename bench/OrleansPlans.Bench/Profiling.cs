@@ -90,8 +90,10 @@ public sealed class PgProfiler(string connectionString)
 /// <summary>CPU seconds per process between two points (silos, gateway, PostgreSQL, this tool, the whole machine).</summary>
 public sealed class CpuMeter(IReadOnlyList<(string Name, Func<double> Read)> processes)
 {
+    public const string StolenName = "stolen by the hypervisor";
+
     private double[] _start = [];
-    private (double Busy, double Total) _machine;
+    private (double Busy, double Total, double Steal) _machine;
     private long _clock;
 
     public void Start()
@@ -110,6 +112,10 @@ public sealed class CpuMeter(IReadOnlyList<(string Name, Func<double> Read)> pro
         var ours = result.Sum(r => r.CpuSeconds);
         result.Add(new ProcessCpu("other processes (machine − above)", Math.Max(0, busy - ours), Math.Max(0, busy - ours) / seconds));
         result.Add(new ProcessCpu("machine (all processes)", busy, busy / seconds));
+        // On a shared virtual machine the hypervisor may hand the cores to other guests: wall-clock rates then fall
+        // although no process here used more CPU. Reported so such runs can be told apart (cores = stolen per second).
+        var steal = machine.Steal - _machine.Steal;
+        result.Add(new ProcessCpu(StolenName, steal, steal / seconds));
         return result;
     }
 }

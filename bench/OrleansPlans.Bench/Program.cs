@@ -176,7 +176,13 @@ try
             results.Checks.Add(await Checks.ConsistencyAsync(http, city.Code));
         }
     }
-    results.Checks.Add(await Checks.ConsistencyAsync(http, scenario.Province.Code));
+    // Nationally every province is checked: 广东省 and 海南省 hold the cities that report as their own county-level
+    // unit (东莞市, 中山市, 儋州市), whose figures reach the province through a city roll-up of the same code.
+    string[] checkedProvinces = options.National ? [.. scenario.Provinces.Order(StringComparer.Ordinal)] : [scenario.Province.Code];
+    foreach (var province in checkedProvinces)
+    {
+        results.Checks.Add(await Checks.ConsistencyAsync(http, province));
+    }
     for (var year = options.Smoke ? options.FirstYear : lastYear; year <= lastYear; year++)
     {
         if (options.Smoke)
@@ -186,7 +192,10 @@ try
                 results.Checks.Add(await Checks.RollupEqualsScratchAsync(http, scenario, city.Code, year, probeExpected, lastYear));
             }
         }
-        results.Checks.Add(await Checks.RollupEqualsScratchAsync(http, scenario, scenario.Province.Code, year, probeExpected, lastYear));
+        foreach (var province in checkedProvinces)
+        {
+            results.Checks.Add(await Checks.RollupEqualsScratchAsync(http, scenario, province, year, probeExpected, lastYear));
+        }
     }
     if (results.Ingest.StoppedBecause is { } why)
     {
