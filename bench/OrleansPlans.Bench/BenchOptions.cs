@@ -54,7 +54,7 @@ public sealed class BenchOptions
           --gateway URL            drive a running gateway (no memory, cold start; baselines only with --pg)
         Scenario:
           --silos N                silo processes with --spawn (1)
-          --province CODE          the province that is read and checked (510000 = 四川省)
+          --province CODE          the province that is read and checked (510000 = 四川省; --national checks every province)
           --national               push all 2,854 county-level units of data/divisions/divisions.csv
           --cities N               only the first N cities of the province (by code)
           --years A-B | A,B,…      years pushed (2020-2024)

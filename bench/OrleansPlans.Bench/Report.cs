@@ -169,7 +169,7 @@ public sealed class Results
         s.AppendLine($"started {StartedAt}; load average before {LoadAverageBefore}, after {LoadAverageAfter}");
         s.AppendLine($"machine: {m.Cores} cores, {Gb(m.MemoryBytes)}, {m.Cpu}; {m.Os}, kernel {m.Kernel}; {m.Dotnet}{(m.Postgres is null ? "" : "; " + m.Postgres)}");
         var sc = Scenario;
-        s.AppendLine($"scenario: {sc.Mode}, {sc.Silos} silo(s); {(sc.National ? $"national: {sc.Counties} counties (read and checked: {sc.Province}, {sc.Cities} cities)" : $"{sc.Province}: {sc.Cities} cities, {sc.Counties} counties")} × {sc.FirstYear}–{sc.LastYear}; " +
+        s.AppendLine($"scenario: {sc.Mode}, {sc.Silos} silo(s); {(sc.National ? $"national: {sc.Counties} counties (read: {sc.Province}, {sc.Cities} cities; checked: every province)" : $"{sc.Province}: {sc.Cities} cities, {sc.Counties} counties")} × {sc.FirstYear}–{sc.LastYear}; " +
             $"{sc.Batches:N0} batches, {sc.Values:N0} values ({sc.BodyBytes / 1024.0 / 1024.0:F1} MB JSON); {sc.Clients} clients; probe {sc.ProbeIndicator} @ {sc.ProbeCounty}");
         s.AppendLine($"startup: {StartupSeconds:F1} s");
         s.AppendLine();
