@@ -39,9 +39,7 @@ public sealed class PlanData
         // A prefecture-level city without county-level divisions (东莞市, 中山市, 儋州市) reports itself: its only child is a
         // county-level unit with the city's own code, so every city roll-up has reporting units under it and the
         // province → city → county shape holds everywhere. No code is invented.
-        var parents = OrgUnits.Values.Where(o => o.ParentCode is not null).Select(o => o.ParentCode!).ToHashSet(StringComparer.Ordinal);
-        var standIns = OrgUnits.Values.Where(o => o.Level == OrgUnitLevel.Prefecture && !parents.Contains(o.Code))
-            .Select(o => new OrgUnit(o.Code, o.Name, OrgUnitLevel.County, o.Code) { StandsForCity = true }).ToArray();
+        var standIns = StandInsOf(OrgUnits.Values);
         _children = OrgUnits.Values.Where(o => o.ParentCode is not null).Concat(standIns)
             .GroupBy(o => o.ParentCode!, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => g.OrderBy(o => o.Code, StringComparer.Ordinal).ToArray(), StringComparer.Ordinal);
@@ -75,6 +73,18 @@ public sealed class PlanData
 
     /// <summary>The year directional targets are measured from (the plans' base year, 2020).</summary>
     public int BaselineYear { get; }
+
+    /// <summary>
+    /// The reporting units of the prefectures that have no county-level unit under them in a division table: each the
+    /// city's own code and name at county level, with the city as its parent.
+    /// </summary>
+    public static OrgUnit[] StandInsOf(IEnumerable<OrgUnit> divisions)
+    {
+        var all = divisions as IReadOnlyCollection<OrgUnit> ?? [.. divisions];
+        var parents = all.Where(o => o.ParentCode is not null).Select(o => o.ParentCode!).ToHashSet(StringComparer.Ordinal);
+        return [.. all.Where(o => o.Level == OrgUnitLevel.Prefecture && !parents.Contains(o.Code))
+            .Select(o => new OrgUnit(o.Code, o.Name, OrgUnitLevel.County, o.Code) { StandsForCity = true })];
+    }
 
     /// <summary>The division of a code (for 东莞市 441900: the prefecture-level city; see <see cref="ReportingUnit"/>).</summary>
     public OrgUnit? OrgUnit(string code) => OrgUnits.GetValueOrDefault(code);

@@ -314,7 +314,7 @@ public sealed class PlanDataLoader
 
         // A plan is adopted by a county-level unit, or by a city without counties (东莞市), which reports itself.
         if (f.County is null || !divisions.TryGetValue(f.County, out var county)
-            || !(county.Level == OrgUnitLevel.County || (county.Level == OrgUnitLevel.Prefecture && !divisions.Values.Any(d => d.ParentCode == county.Code))))
+            || !(county.Level == OrgUnitLevel.County || PlanData.StandInsOf(divisions.Values).Any(s => s.Code == county.Code)))
         {
             Error(null, "county", $"'{f.County}' is not a county-level unit in data/divisions/divisions.csv");
         }
