@@ -28,6 +28,14 @@ public sealed class BenchOptions
 
     /// <summary>Readers accept gzip as browsers do (the dashboard's fetches); --identity reads uncompressed JSON.</summary>
     public bool AcceptGzip { get; set; } = true;
+
+    /// <summary>
+    /// Readers inflate every gzip body in this process (--inflate; sessions 3–6 measured this way). By default they
+    /// receive the body as sent and inflate and check only their first one: on a 2-core machine the readers share the
+    /// cores with the system under test, and inflating 167 KB per response took ~1 core that real readers spend on
+    /// their own machines (docs/benchmarks.md, session 7).
+    /// </summary>
+    public bool InflateEveryRead { get; set; }
     public bool Baselines { get; set; } = true;
     public double BaselineSeconds { get; set; } = 60;
     public string? BaselineConnectionString { get; set; }
@@ -74,6 +82,9 @@ public sealed class BenchOptions
           --max-silo-gb G          stop pushing once the spawned silos' resident memory passes G GB (10; 0 = no limit)
           --env KEY=VALUE          extra environment for spawned silos and gateway (repeatable)
           --identity               readers do not send Accept-Encoding: gzip (default: they do, as browsers)
+          --inflate                readers inflate every gzip body in this process, as sessions 3–6 measured (default:
+                                   bodies are received as sent, each reader inflates and checks its first one; the run
+                                   also reports an inflating roll-up phase, not judged)
           --pg-set NAME=VALUE      extra PostgreSQL setting for the throwaway cluster (repeatable)
           --conn-options 'K=V;…'   appended to the silos' and gateway's connection string (experiments, e.g. No Reset On Close=true)
         Output:
@@ -129,6 +140,7 @@ public sealed class BenchOptions
                 case "--json": o.JsonPath = Next(); break;
                 case "--smoke": o.Smoke = true; break;
                 case "--identity": o.AcceptGzip = false; break;
+                case "--inflate": o.InflateEveryRead = true; break;
                 case "--no-baselines": o.Baselines = false; break;
                 case "--baseline-seconds": o.BaselineSeconds = NextDouble(); break;
                 case "--pg": o.BaselineConnectionString = Next(); break;

@@ -25,7 +25,9 @@ public sealed record ProbeOutcome(long AcknowledgedAt, double PushMs, double Fre
 /// <summary>A probe's freshness and when its push was acknowledged, in seconds from the start of the ingest.</summary>
 public sealed record SlowProbe(double AtSeconds, double FreshnessMs);
 
-public sealed record ReadResult(string Path, int Readers, double Seconds, long Requests, double RequestsPerSecond, LatencySummary Latency, long Errors, long ResponseBytes, long NotModified = 0);
+/// <summary>A read phase. ResponseBytes: the JSON document's size; WireBytes: what a response carried when bodies were
+/// received as sent (gzip), null when the client inflated them.</summary>
+public sealed record ReadResult(string Path, int Readers, double Seconds, long Requests, double RequestsPerSecond, LatencySummary Latency, long Errors, long ResponseBytes, long NotModified = 0, long? WireBytes = null);
 
 /// <summary>Drives the gateway's REST API: county clients pushing, the freshness probe and concurrent readers.</summary>
 public sealed class Load(HttpClient http, Scenario scenario, BenchOptions options, Action<string> progress, IReadOnlyList<int>? siloPids = null)
@@ -281,43 +283,46 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
     /// <summary>
     /// N readers GET the same path back-to-back for the given time (after a short sequential warm-up). Conditional:
     /// each reader sends the ETag of the last document it received (If-None-Match), as a polling browser does, and a
-    /// 304 counts as a read.
+    /// 304 counts as a read. With <paramref name="wire"/> (a client that does not decompress) the readers ask for gzip
+    /// and receive each body as sent — a read ends with its last byte, as in wrk or h2load — and each reader inflates
+    /// and parses its first body only, to check it is the document asked for; otherwise the client inflates every
+    /// body (or reads identity bodies when the tool runs with --identity).
     /// </summary>
-    public async Task<ReadResult> ReadAsync(string path, int readers, double seconds, bool conditional = false)
+    public async Task<ReadResult> ReadAsync(string path, int readers, double seconds, bool conditional = false, HttpClient? wire = null)
     {
+        var client = wire ?? http;
         for (var i = 0; i < 20; i++)
         {
-            using var warm = await http.GetAsync(path);
+            using var warm = await client.SendAsync(ReadRequest(path, wire is not null, null));
             await warm.Content.ReadAsByteArrayAsync();
         }
         var recorders = Enumerable.Range(0, readers).Select(_ => new Recorder()).ToArray();
-        long errors = 0, bytes = 0, notModified = 0;
+        long errors = 0, bytes = 0, notModified = 0, documentBytes = 0, documents = 0;
         var deadline = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, readers).Select(r => Task.Run(async () =>
         {
-            System.Net.Http.Headers.EntityTagHeaderValue? etag = null;
+            EntityTagHeaderValue? etag = null;
             // Each reader drains bodies through its own buffer: a 167 KB byte[] per response would be a large-object
             // allocation in this process, and its gen-2 collections would show up as the server's tail latency.
             var buffer = new byte[64 * 1024];
+            var checkedOne = wire is null;
             while (Stopwatch.GetTimestamp() < deadline)
             {
                 var start = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Get, path);
-                    if (conditional && etag is not null)
-                    {
-                        request.Headers.IfNoneMatch.Add(etag);
-                    }
-                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var request = ReadRequest(path, wire is not null, conditional ? etag : null);
+                    using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
                     long length = 0;
+                    var keep = !checkedOne && response.StatusCode == HttpStatusCode.OK ? new MemoryStream() : null;
                     await using (var body = await response.Content.ReadAsStreamAsync())
                     {
                         int read;
                         while ((read = await body.ReadAsync(buffer)) > 0)
                         {
                             length += read;
+                            keep?.Write(buffer, 0, read);
                         }
                     }
                     if (response.StatusCode == HttpStatusCode.OK)
@@ -325,6 +330,13 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
                         recorders[r].Add(start);
                         Interlocked.Add(ref bytes, length);
                         etag = response.Headers.ETag;
+                        if (keep is not null)
+                        {
+                            // Outside the timed read: inflate and parse this reader's first body once.
+                            Interlocked.Add(ref documentBytes, Document(keep.ToArray(), response.Content.Headers.ContentEncoding));
+                            Interlocked.Increment(ref documents);
+                            checkedOne = true;
+                        }
                     }
                     else if (conditional && response.StatusCode == HttpStatusCode.NotModified)
                     {
@@ -336,7 +348,7 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
                         Interlocked.Increment(ref errors);
                     }
                 }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidDataException)
                 {
                     Interlocked.Increment(ref errors);
                 }
@@ -345,7 +357,41 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
         var elapsed = clock.Elapsed.TotalSeconds;
         var latency = Recorder.Merge(recorders);
         var full = latency.Count - notModified;
-        return new ReadResult("/" + path, readers, elapsed, latency.Count, latency.Count / elapsed, latency, errors, full == 0 ? 0 : bytes / full, notModified);
+        var meanBytes = full == 0 ? 0 : bytes / full;
+        return wire is null
+            ? new ReadResult("/" + path, readers, elapsed, latency.Count, latency.Count / elapsed, latency, errors, meanBytes, notModified)
+            : new ReadResult("/" + path, readers, elapsed, latency.Count, latency.Count / elapsed, latency, errors, documents == 0 ? 0 : documentBytes / documents, notModified, WireBytes: meanBytes);
+    }
+
+    private static HttpRequestMessage ReadRequest(string path, bool askGzip, EntityTagHeaderValue? etag)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (askGzip)
+        {
+            request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip"));
+        }
+        if (etag is not null)
+        {
+            request.Headers.IfNoneMatch.Add(etag);
+        }
+        return request;
+    }
+
+    /// <summary>The JSON document of a body as received (inflated when gzip), checked to parse as a JSON object; its size.</summary>
+    private static long Document(byte[] received, ICollection<string> contentEncoding)
+    {
+        byte[] json = received;
+        if (contentEncoding.Contains("gzip", StringComparer.OrdinalIgnoreCase))
+        {
+            using var inflated = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(new MemoryStream(received), System.IO.Compression.CompressionMode.Decompress))
+            {
+                gzip.CopyTo(inflated);
+            }
+            json = inflated.ToArray();
+        }
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.ValueKind == JsonValueKind.Object ? json.Length : throw new JsonException("the body is not a JSON object");
     }
 
     private static void InterlockedMin(ref long target, long value)

@@ -216,15 +216,27 @@ try
         Progress($"reads: {options.Readers} readers × {options.ReadSeconds} s on the province roll-up, then on the {options.PageIndicator} page…");
         var readCpu = new CpuMeter(meters);
         readCpu.Start();
-        results.ReadEncoding = options.AcceptGzip ? "gzip" : "identity";
-        results.RollupRead = await load.ReadAsync($"api/v1/org-units/{scenario.Province.Code}/rollup?year={lastYear}", options.Readers, options.ReadSeconds);
+        // Bodies received as sent unless --inflate or --identity (BenchOptions.InflateEveryRead).
+        using var wire = options.AcceptGzip && !options.InflateEveryRead ? Http.Client(gatewayAddress, TimeSpan.FromSeconds(120), options.Readers + 8) : null;
+        results.ReadEncoding = !options.AcceptGzip ? "identity" : wire is null ? "gzip, inflated by the client" : "gzip, received as sent";
+        var rollupPath = $"api/v1/org-units/{scenario.Province.Code}/rollup?year={lastYear}";
+        results.RollupRead = await load.ReadAsync(rollupPath, options.Readers, options.ReadSeconds, wire: wire);
         results.ReadCpu = readCpu.Stop();
         Progress($"  roll-up: {results.RollupRead.Latency}, {results.RollupRead.RequestsPerSecond:N0} req/s");
-        results.PageRead = await load.ReadAsync($"api/v1/org-units/{scenario.Province.Code}/indicators/{options.PageIndicator}", options.Readers, options.ReadSeconds);
+        results.PageRead = await load.ReadAsync($"api/v1/org-units/{scenario.Province.Code}/indicators/{options.PageIndicator}", options.Readers, options.ReadSeconds, wire: wire);
         Progress($"  indicator page: {results.PageRead.Latency}, {results.PageRead.RequestsPerSecond:N0} req/s");
         // What a polling dashboard sees once it holds the current document (not what the targets are judged on).
-        results.ConditionalRollupRead = await load.ReadAsync($"api/v1/org-units/{scenario.Province.Code}/rollup?year={lastYear}", options.Readers, options.ReadSeconds, conditional: true);
+        results.ConditionalRollupRead = await load.ReadAsync(rollupPath, options.Readers, options.ReadSeconds, conditional: true, wire: wire);
         Progress($"  roll-up, conditional: {results.ConditionalRollupRead.Latency}, {results.ConditionalRollupRead.RequestsPerSecond:N0} req/s, {results.ConditionalRollupRead.NotModified:N0} × 304");
+        if (wire is not null)
+        {
+            // The measurement of sessions 3–6, in the same run: every body inflated by the readers on these 2 cores.
+            var inflatedCpu = new CpuMeter(meters);
+            inflatedCpu.Start();
+            results.InflatedRollupRead = await load.ReadAsync(rollupPath, options.Readers, options.ReadSeconds);
+            results.InflatedReadCpu = inflatedCpu.Stop();
+            Progress($"  roll-up, every body inflated by the readers: {results.InflatedRollupRead.Latency}, {results.InflatedRollupRead.RequestsPerSecond:N0} req/s");
+        }
     }
     if (cluster is not null)
     {

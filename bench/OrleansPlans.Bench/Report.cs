@@ -66,8 +66,12 @@ public sealed class Results
     public List<string>? SiloMetrics { get; set; }
     public double? RollupLagMeanMs { get; set; }
     public long? SiloManagedHeapBytes { get; set; }
-    /// <summary>How the readers asked: "gzip" (Accept-Encoding: gzip, inflated by the client) or "identity".</summary>
+    /// <summary>How the readers asked and received: gzip received as sent (the default), gzip inflated by the client, or identity.</summary>
     public string ReadEncoding { get; set; } = "identity";
+
+    /// <summary>The province roll-up read with every body inflated by the readers (sessions 3–6's measurement); reported, not judged.</summary>
+    public ReadResult? InflatedRollupRead { get; set; }
+    public List<ProcessCpu>? InflatedReadCpu { get; set; }
 
     public ReadResult? RollupRead { get; set; }
     public ReadResult? PageRead { get; set; }
@@ -159,6 +163,22 @@ public sealed class Results
 
     private static string Verdict(bool pass) => pass ? "PASS" : "MISS";
 
+    /// <summary>CPU seconds per 1,000 reads of a phase: the system under test (silos, gateway, PostgreSQL) and the readers.</summary>
+    private static string CpuPerThousandReads(List<ProcessCpu> cpu, ReadResult read)
+    {
+        double Sum(Func<string, bool> which) => cpu.Where(c => which(c.Name)).Sum(c => c.CpuSeconds) * 1000 / read.Requests;
+        var silos = Sum(n => n.StartsWith("silo", StringComparison.Ordinal));
+        var gateway = Sum(n => n == "gateway");
+        var postgres = Sum(n => n.StartsWith("postgresql", StringComparison.Ordinal));
+        var readers = Sum(n => n.StartsWith("bench tool", StringComparison.Ordinal));
+        return $"system under test {silos + gateway + postgres:F3} s (silo {silos:F3}, gateway {gateway:F3}, PostgreSQL {postgres:F3}); readers (this tool) {readers:F3} s";
+    }
+
+    /// <summary>A read phase's document size and, when bodies were received as sent, the bytes on the wire.</summary>
+    private string Body(ReadResult read) => read.WireBytes is { } wire
+        ? $"{read.ResponseBytes / 1024.0:F1} KB JSON, {wire / 1024.0:F1} KB received ({ReadEncoding})"
+        : $"{read.ResponseBytes / 1024.0:F1} KB JSON ({ReadEncoding})";
+
     public static string Gb(long bytes) => bytes >= 1024L * 1024 * 1024 ? $"{bytes / (1024.0 * 1024 * 1024):F2} GB" : $"{bytes / (1024.0 * 1024):F0} MB";
 
     public string ToText()
@@ -211,11 +231,15 @@ public sealed class Results
         }
         if (RollupRead is { } r)
         {
-            Row($"read: province roll-up ({r.Readers} readers)", $"{r.Latency}; {r.RequestsPerSecond:N0} req/s; {r.ResponseBytes / 1024.0:F0} KB JSON ({ReadEncoding}); {r.Errors} errors");
+            Row($"read: province roll-up ({r.Readers} readers)", $"{r.Latency}; {r.RequestsPerSecond:N0} req/s; {Body(r)}; {r.Errors} errors");
         }
         if (PageRead is { } p)
         {
-            Row($"read: indicator page ({p.Readers} readers)", $"{p.Latency}; {p.RequestsPerSecond:N0} req/s; {p.ResponseBytes / 1024.0:F1} KB JSON ({ReadEncoding}); {p.Errors} errors");
+            Row($"read: indicator page ({p.Readers} readers)", $"{p.Latency}; {p.RequestsPerSecond:N0} req/s; {Body(p)}; {p.Errors} errors");
+        }
+        if (InflatedRollupRead is { } inflated)
+        {
+            Row($"read: province roll-up, every body inflated by the readers ({inflated.Readers} readers)", $"{inflated.Latency}; {inflated.RequestsPerSecond:N0} req/s; {inflated.ResponseBytes / 1024.0:F0} KB JSON; {inflated.Errors} errors (sessions 3–6's measurement; not judged)");
         }
         if (ConditionalRollupRead is { } conditional)
         {
@@ -291,6 +315,22 @@ public sealed class Results
             foreach (var cpu in ReadCpu)
             {
                 s.AppendLine($"  {cpu.Name,-28} {cpu.CpuSeconds,8:F1} s  {cpu.CoresUsed,5:F2} cores");
+            }
+            if (RollupRead is { Requests: > 0 } measured)
+            {
+                s.AppendLine($"  per 1,000 reads: {CpuPerThousandReads(ReadCpu, measured)}");
+            }
+        }
+        if (InflatedReadCpu is { Count: > 0 })
+        {
+            s.AppendLine("CPU during the roll-up read phase with every body inflated by the readers (seconds, cores):");
+            foreach (var cpu in InflatedReadCpu)
+            {
+                s.AppendLine($"  {cpu.Name,-28} {cpu.CpuSeconds,8:F1} s  {cpu.CoresUsed,5:F2} cores");
+            }
+            if (InflatedRollupRead is { Requests: > 0 } measured)
+            {
+                s.AppendLine($"  per 1,000 reads: {CpuPerThousandReads(InflatedReadCpu, measured)}");
             }
         }
         if (IngestPostgres is { } pg)
