@@ -49,6 +49,13 @@ public static class SecurityExtensions
                 o.ForwardDefaultSelector = ctx => ApiKeyFormat.Presented(ctx.Request) is not null ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddJwtBearer(o => ConfigureBearer(o, options, signingKey));
+        builder.Services.AddSingleton<CachingTokenHandler>();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<CachingTokenHandler>((o, handler) =>
+        {
+            handler.MapInboundClaims = o.MapInboundClaims;
+            o.TokenHandlers.Clear();
+            o.TokenHandlers.Add(handler);
+        });
         builder.Services.AddAuthorization(Policies.Configure);
         builder.Services.AddSingleton<IAuthorizationHandler, OrgScopeHandler>();
         builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
