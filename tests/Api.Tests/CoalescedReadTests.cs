@@ -2,7 +2,7 @@ using OrleansPlans.Gateway.Apis;
 
 namespace OrleansPlans.Api.Tests;
 
-/// <summary>Shared version reads never answer a caller with a read that started before it arrived.</summary>
+/// <summary>Shared version reads never answer a caller with a read that started before it arrived, or more than the reuse window before.</summary>
 public sealed class CoalescedReadTests
 {
     [Fact]
@@ -61,6 +61,61 @@ public sealed class CoalescedReadTests
         })));
         Assert.All(results, r => Assert.True(r.Seen > r.AtArrival, $"answered {r.Seen}, but {r.AtArrival} reads had started before the caller arrived"));
         Assert.True(read.Reads < 500, $"{read.Reads} reads for 500 callers");
+    }
+
+    [Fact]
+    public async Task With_a_reuse_window_an_answer_is_reused_while_its_read_started_within_the_window_and_never_after()
+    {
+        var time = new ManualTime();
+        var reads = 0;
+        var read = new CoalescedRead<int>(() => Task.FromResult(Interlocked.Increment(ref reads)), TimeSpan.FromMilliseconds(10), time);
+
+        Assert.Equal(1, await read.ReadAsync());
+        time.Advance(TimeSpan.FromMilliseconds(10));     // the read started exactly 10 ms ago: still reusable
+        Assert.Equal(1, await read.ReadAsync());
+        time.Advance(TimeSpan.FromMilliseconds(1));      // 11 ms: a caller now needs a read of its own
+        Assert.Equal(2, await read.ReadAsync());
+        Assert.Equal(2, await read.ReadAsync());
+        Assert.Equal(2, read.Reads);
+
+        read.Forget();                                   // e.g. a push through this gateway: the next caller reads afresh
+        Assert.Equal(3, await read.ReadAsync());
+        Assert.Equal(3, read.Reads);
+    }
+
+    [Fact]
+    public async Task A_read_that_was_running_when_its_answer_was_forgotten_is_not_offered_for_reuse()
+    {
+        var time = new ManualTime();
+        var calls = new List<TaskCompletionSource<int>>();
+        var read = new CoalescedRead<int>(() =>
+        {
+            var call = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (calls)
+            {
+                calls.Add(call);
+            }
+            return call.Task;
+        }, TimeSpan.FromSeconds(1), time);
+
+        var before = read.ReadAsync();                   // read 1 starts, then a write lands and is forgotten
+        read.Forget();
+        calls[0].SetResult(1);                           // read 1 may predate the write
+        Assert.Equal(1, await before);                   // its own caller arrived before the write: fine
+        var after = read.ReadAsync();                    // but a caller after the write must not get it
+        await WaitUntil(() => calls.Count == 2);
+        calls[1].SetResult(2);
+        Assert.Equal(2, await after);
+    }
+
+    [Fact]
+    public async Task Without_a_reuse_window_a_completed_answer_is_never_reused()
+    {
+        var reads = 0;
+        var read = new CoalescedRead<int>(() => Task.FromResult(Interlocked.Increment(ref reads)));
+        Assert.Equal(1, await read.ReadAsync());
+        Assert.Equal(2, await read.ReadAsync());
+        Assert.Equal(3, await read.ReadAsync());
     }
 
     private static async Task WaitUntil(Func<bool> condition)

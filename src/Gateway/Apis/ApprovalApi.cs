@@ -35,8 +35,8 @@ public static class ApprovalApi
         ];
         foreach (var (action, access, name, summary) in transitions)
         {
-            county.MapPost("/" + action, (string code, int year, StrictBody<ApprovalRequest> body, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time) =>
-                    TransitionAsync(code, year, action, body, http, data, grains, audit, time))
+            county.MapPost("/" + action, (string code, int year, StrictBody<ApprovalRequest> body, HttpContext http, PlanData data, IGrainFactory grains, RollupGrains rollups, IAuditLog audit, TimeProvider time) =>
+                    TransitionAsync(code, year, action, body, http, data, grains, rollups, audit, time))
                 .RequireOrgScope(access)
                 .WithName(name).WithSummary(summary);
         }
@@ -70,7 +70,7 @@ public static class ApprovalApi
     };
 
     private static async Task<Results<Ok<DatasetApprovalView>, ProblemHttpResult>> TransitionAsync(
-        string code, int year, string action, StrictBody<ApprovalRequest> strict, HttpContext http, PlanData data, IGrainFactory grains, IAuditLog audit, TimeProvider time)
+        string code, int year, string action, StrictBody<ApprovalRequest> strict, HttpContext http, PlanData data, IGrainFactory grains, RollupGrains rollups, IAuditLog audit, TimeProvider time)
     {
         if (Validate(code, year, data) is { } problem)
         {
@@ -103,6 +103,7 @@ public static class ApprovalApi
         var grain = grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(code));
         var command = new ApprovalCommand(action, role, principal.Subject, body?.Comment, body?.ReturnToCounty ?? false, allCitiesApproved);
         var outcome = await grain.TransitionDatasetAsync(year, command);
+        rollups.Written(code);
         if (outcome.Error is not null)
         {
             return Refused(outcome);
@@ -149,7 +150,7 @@ public static class ApprovalApi
         datasets.Aggregate(new ApprovalTally(year, 0, 0, 0, 0), (acc, d) => acc.Add(ApprovalTally.Of(year, d.State)));
 
     private static async Task<Results<Ok<ProvinceApprovalResponse>, ProblemHttpResult>> ApproveProvinceAsync(
-        string code, int year, StrictBody<ApprovalRequest> strict, HttpContext http, PlanData data, IGrainFactory grains, MonitoringQueries queries, IAuditLog audit, TimeProvider time)
+        string code, int year, StrictBody<ApprovalRequest> strict, HttpContext http, PlanData data, IGrainFactory grains, RollupGrains rollups, MonitoringQueries queries, IAuditLog audit, TimeProvider time)
     {
         if (strict.Problem is { } invalid)
         {
@@ -183,6 +184,7 @@ public static class ApprovalApi
         {
             var outcome = await grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(d.County))
                 .TransitionDatasetAsync(year, new ApprovalCommand("approve", "province", principal.Subject, body?.Comment, AllCitiesApproved: true));
+            rollups.Written(d.County);
             if (outcome.Error is null)
             {
                 approved++;

@@ -36,7 +36,7 @@ public static class DataValuesApi
     public sealed record PushRow(string Indicator, Dictionary<string, string>? Disaggregation, decimal? Numerator, decimal? Denominator, decimal? Value, string? Department);
 
     private static async Task<Results<Ok<ImportSummaryResponse>, ProblemHttpResult>> PushAsync(
-        string code, HttpRequest request, PlanData data, IGrainFactory grains, OrgScope scope, IAuditLog audit, TimeProvider time,
+        string code, HttpRequest request, PlanData data, IGrainFactory grains, RollupGrains rollups, OrgScope scope, IAuditLog audit, TimeProvider time,
         [FromQuery] bool? dryRun, [FromQuery] int? year, CancellationToken cancellationToken)
     {
         if (data.ReportingUnit(code) is null)
@@ -106,6 +106,7 @@ public static class DataValuesApi
         }
         var batch = new DataValueBatch(Guid.NewGuid(), principal.Subject, parsed.Rows, dryRun ?? false);
         var summary = await grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(code)).PushAsync(batch);
+        rollups.Written(code);
         if (!summary.Accepted)
         {
             return summary.Locked ? ApiProblems.LockedBatch(summary.Errors) : ApiProblems.InvalidBatch(summary.Errors);
