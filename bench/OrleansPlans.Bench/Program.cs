@@ -291,6 +291,14 @@ try
     {
         results.Notes.Add("embedded mode: in-memory grain storage, nothing is durable; compare with --spawn for the durable figures");
     }
+    // Wall-clock figures of a run whose cores the hypervisor partly took are not comparable with other runs.
+    foreach (var (phase, phaseCpu) in new[] { ("ingest", results.IngestCpu), ("roll-up read phase", results.ReadCpu) })
+    {
+        if (phaseCpu?.FirstOrDefault(c => c.Name == CpuMeter.StolenName) is { CoresUsed: >= 0.1 } stolen)
+        {
+            results.Notes.Add($"the hypervisor took {stolen.CoresUsed:F2} of the 2 cores during the {phase} (steal): its rates and latencies are not comparable with runs without steal; compare the CPU per 1,000 values or reads");
+        }
+    }
     results.EvaluateTargets(options);
     Console.WriteLine(results.ToText());
     if (options.JsonPath is { } jsonPath)
