@@ -103,6 +103,43 @@ public sealed class RollupCacheTests(ApiFixture fixture)
         Assert.NotEqual(plain, await changed.Content.ReadAsByteArrayAsync());
     }
 
+    [Fact]
+    public async Task A_city_or_province_indicator_page_is_cached_under_the_roll_up_version_and_a_push_is_visible_on_the_next_read()
+    {
+        // 兰州市 620100: 城关区 620102 (甘肃省: no other test pushes there).
+        Assert.Equal(HttpStatusCode.OK, await Push("620102", 3, 10_000));
+        const string page = "/api/v1/org-units/620100/indicators/maternal-mortality-rate";
+        using var first = await Get(page, gzip: false);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var etag = first.Headers.ETag;
+        Assert.NotNull(etag);
+        var body = await first.Content.ReadAsStringAsync();
+        Assert.Equal(3m, Point2022(body)["numerator"]!.GetValue<decimal>());
+
+        var hits = Cache.Hits;
+        using var second = await Get(page, gzip: false, ifNoneMatch: etag);
+        Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+        using var third = await Get(page, gzip: false);
+        Assert.Equal(body, await third.Content.ReadAsStringAsync());
+        Assert.True(Cache.Hits >= hits + 2, "repeated reads of an unchanged page were not served from the cache");
+
+        // The page and the roll-up of the same unit are different entries, and a push moves both.
+        Assert.Equal((3m, 10_000m), ((await Read("620100")).Numerator, (await Read("620100")).Denominator));
+        Assert.Equal(HttpStatusCode.OK, await Push("620102", 7, 10_000));
+        using var changed = await Get(page, gzip: false, ifNoneMatch: etag);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal(7m, Point2022(await changed.Content.ReadAsStringAsync())["numerator"]!.GetValue<decimal>());
+
+        // County-level pages are not cached: they come from the indicator grain each time.
+        using var county = await Get("/api/v1/org-units/620102/indicators/maternal-mortality-rate", gzip: false);
+        Assert.Equal(HttpStatusCode.OK, county.StatusCode);
+        Assert.Null(county.Headers.ETag);
+    }
+
+    private static JsonNode Point2022(string seriesBody) =>
+        JsonNode.Parse(seriesBody)!["series"]!.AsArray().First(s => s!["disaggregation"]!.AsObject().Count == 0)!["points"]!.AsArray()
+            .First(p => (int)p!["year"]! == 2022)!;
+
     private async Task<HttpResponseMessage> Get(string path, bool gzip, EntityTagHeaderValue? ifNoneMatch = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);

@@ -23,6 +23,8 @@ public static class RollupApi
             .WithSummary("Every indicator at a county, city or province for a year (default: the latest year with data); children=true adds each child's contribution");
 
         api.MapGet("/indicators/{indicator}", GetSeriesAsync)
+            .Produces<SeriesResponse>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetIndicatorSeries")
             .WithSummary("An indicator's series over the years at an org unit, with targets and evaluation");
 
@@ -132,8 +134,8 @@ public static class RollupApi
         _ => grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(unit.Code)).GetRollupAsync(year, children),
     };
 
-    private static async Task<Results<Ok<SeriesResponse>, ProblemHttpResult>> GetSeriesAsync(
-        string code, string indicator, PlanData data, IGrainFactory grains, IConfiguration configuration)
+    private static async Task<IResult> GetSeriesAsync(
+        string code, string indicator, HttpContext http, PlanData data, IGrainFactory grains, RollupGrains rollups, RollupResponseCache cache, IConfiguration configuration)
     {
         if (data.ViewedUnit(code) is not { } unit)
         {
@@ -143,16 +145,29 @@ public static class RollupApi
         {
             return ApiProblems.NotFound($"Indicator '{indicator}'");
         }
-        var view = unit.Level switch
+        // Cities and provinces: like the roll-up, the stored page while the roll-up grain's version is unchanged, so
+        // concurrent readers of a page do not each take a turn of the province grain to rebuild the same series.
+        if (rollups.Of(unit) is not { } rollup)
         {
-            OrgUnitLevel.County => await grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator(code, indicator)).GetSeriesAsync(),
-            OrgUnitLevel.Prefecture => await grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit(code)).GetSeriesAsync(indicator),
-            _ => await grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(code)).GetSeriesAsync(indicator),
-        };
-        return TypedResults.Ok(new SeriesResponse(ApiMapping.Ref(unit), ApiMapping.Indicator(definition), Notice(configuration, unit, data),
-            view.LatestYear, view.LatestValue, view.CurrentStatus, view.Evaluation,
-            [.. view.Series.Select(s => new SeriesDisaggregationResponse(Disaggregation.Parse(s.Disaggregation), Disaggregation.LabelZh(s.Disaggregation), s.Points, s.Targets))]));
+            var leaf = await grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator(code, indicator)).GetSeriesAsync();
+            return TypedResults.Ok(SeriesOf(unit, definition, leaf, configuration, data));
+        }
+        var key = RollupResponseCache.SeriesKey(unit.Code, indicator);
+        var version = await rollups.VersionOf(unit, rollup);
+        if (cache.TryGet(key, version) is { } cached)
+        {
+            return Cached(http, cached, compress: true);
+        }
+        var view = unit.Level == OrgUnitLevel.Prefecture
+            ? await grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit(code)).GetSeriesAsync(indicator)
+            : await grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(code)).GetSeriesAsync(indicator);
+        return Cached(http, cache.Store(key, version, SeriesOf(unit, definition, view, configuration, data)), compress: false);
     }
+
+    private static SeriesResponse SeriesOf(OrgUnit unit, IndicatorDefinition definition, IndicatorSeriesView view, IConfiguration configuration, PlanData data) =>
+        new(ApiMapping.Ref(unit), ApiMapping.Indicator(definition), Notice(configuration, unit, data),
+            view.LatestYear, view.LatestValue, view.CurrentStatus, view.Evaluation,
+            [.. view.Series.Select(s => new SeriesDisaggregationResponse(Disaggregation.Parse(s.Disaggregation), Disaggregation.LabelZh(s.Disaggregation), s.Points, s.Targets))]);
 
     private static async Task<Results<Ok<ConsistencyReport>, ProblemHttpResult>> CheckConsistencyAsync(string code, PlanData data, IGrainFactory grains)
     {

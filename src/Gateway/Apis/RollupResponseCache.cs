@@ -9,7 +9,7 @@ using OrleansPlans.Gateway.Model;
 namespace OrleansPlans.Gateway.Apis;
 
 /// <summary>
-/// The serialized JSON of recent city and province roll-up responses, each tagged with the roll-up grain's version
+/// The serialized JSON of recent city and province roll-up responses and indicator pages, each tagged with the roll-up grain's version
 /// (random epoch per activation + change counter) at the time it was built. A request asks the grain for its version
 /// (a tiny interleaving call) and, when it is unchanged, answers with the stored bytes: no view crosses the wire, nothing
 /// is mapped or serialized again, and 64 readers no longer queue on one activation's turn. Any change to any cell moves
@@ -27,6 +27,9 @@ public sealed class RollupResponseCache(IOptions<JsonOptions> json)
 
     public long Misses => Interlocked.Read(ref _misses);
 
+    /// <summary>The key of an indicator page (series over the years) of a city or province.</summary>
+    public static string SeriesKey(string code, string indicator) => $"{code}|series|{indicator}";
+
     public static string Key(string code, int? year, int currentYear, bool children, string? plan, string? area) =>
         $"{code}|{(year is { } y ? y.ToString(System.Globalization.CultureInfo.InvariantCulture) : "latest@" + currentYear.ToString(System.Globalization.CultureInfo.InvariantCulture))}|{children}|{plan}|{area}";
 
@@ -43,7 +46,7 @@ public sealed class RollupResponseCache(IOptions<JsonOptions> json)
 
     /// <summary>Serializes the response once and keeps it under the version read <em>before</em> the view was fetched
     /// (a change in between only makes the entry newer than its tag, never older).</summary>
-    public CachedRollup Store(string key, ContributionVersion version, RollupResponse response)
+    public CachedRollup Store<TResponse>(string key, ContributionVersion version, TResponse response)
     {
         var cached = new CachedRollup(JsonSerializer.SerializeToUtf8Bytes(response, json.Value.SerializerOptions), ETagOf(version));
         if (version != ContributionVersion.InFlight)
