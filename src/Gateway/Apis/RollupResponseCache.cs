@@ -74,7 +74,9 @@ public sealed class RollupResponseCache(IOptions<JsonOptions> json)
 
 /// <summary>
 /// One serialized roll-up response with its ETag, and its gzip form made on first demand (once per version, shared by
-/// every reader that accepts gzip: a province roll-up is ~170 KB of JSON and ~12 KB gzipped).
+/// every reader that accepts gzip). At the optimal level a province roll-up's 171 KB of JSON are 20.3 KB (2.1 ms to
+/// compress once per version, 0.20 ms to inflate in the browser) against 28.7 KB at the fastest level (0.7 ms, 0.27 ms):
+/// 29 % less to carry over a county's or committee member's network for every reader of a version.
 /// </summary>
 public sealed class CachedRollup(byte[] body, string etag)
 {
@@ -93,7 +95,7 @@ public sealed class CachedRollup(byte[] body, string etag)
                 return done;
             }
             using var buffer = new MemoryStream(Body.Length / 8);
-            using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
+            using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
             {
                 gzip.Write(Body);
             }
