@@ -163,6 +163,23 @@ public sealed class Results
 
     private static string Verdict(bool pass) => pass ? "PASS" : "MISS";
 
+    private static void ReadCpuTable(StringBuilder s, string title, List<ProcessCpu>? cpu, ReadResult? read)
+    {
+        if (cpu is not { Count: > 0 })
+        {
+            return;
+        }
+        s.AppendLine(title);
+        foreach (var process in cpu)
+        {
+            s.AppendLine($"  {process.Name,-28} {process.CpuSeconds,8:F1} s  {process.CoresUsed,5:F2} cores");
+        }
+        if (read is { Requests: > 0 })
+        {
+            s.AppendLine($"  per 1,000 reads: {CpuPerThousandReads(cpu, read)}");
+        }
+    }
+
     /// <summary>CPU seconds per 1,000 reads of a phase: the system under test (silos, gateway, PostgreSQL) and the readers.</summary>
     private static string CpuPerThousandReads(List<ProcessCpu> cpu, ReadResult read)
     {
@@ -309,30 +326,8 @@ public sealed class Results
                 s.AppendLine($"  system under test per 1,000 values: {perThousand.Total:F3} s (silo {perThousand.Silos:F3}, gateway {perThousand.Gateway:F3}, PostgreSQL {perThousand.Postgres:F3})");
             }
         }
-        if (ReadCpu is { Count: > 0 })
-        {
-            s.AppendLine("CPU during the roll-up read phase (seconds, cores):");
-            foreach (var cpu in ReadCpu)
-            {
-                s.AppendLine($"  {cpu.Name,-28} {cpu.CpuSeconds,8:F1} s  {cpu.CoresUsed,5:F2} cores");
-            }
-            if (RollupRead is { Requests: > 0 } measured)
-            {
-                s.AppendLine($"  per 1,000 reads: {CpuPerThousandReads(ReadCpu, measured)}");
-            }
-        }
-        if (InflatedReadCpu is { Count: > 0 })
-        {
-            s.AppendLine("CPU during the roll-up read phase with every body inflated by the readers (seconds, cores):");
-            foreach (var cpu in InflatedReadCpu)
-            {
-                s.AppendLine($"  {cpu.Name,-28} {cpu.CpuSeconds,8:F1} s  {cpu.CoresUsed,5:F2} cores");
-            }
-            if (InflatedRollupRead is { Requests: > 0 } measured)
-            {
-                s.AppendLine($"  per 1,000 reads: {CpuPerThousandReads(InflatedReadCpu, measured)}");
-            }
-        }
+        ReadCpuTable(s, "CPU during the roll-up read phase (seconds, cores):", ReadCpu, RollupRead);
+        ReadCpuTable(s, "CPU during the roll-up read phase with every body inflated by the readers (seconds, cores):", InflatedReadCpu, InflatedRollupRead);
         if (IngestPostgres is { } pg)
         {
             s.AppendLine();

@@ -158,9 +158,7 @@ public static class RollupApi
         {
             return Cached(http, cached, compress: true);
         }
-        var view = unit.Level == OrgUnitLevel.Prefecture
-            ? await grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit(code)).GetSeriesAsync(indicator)
-            : await grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(code)).GetSeriesAsync(indicator);
+        var view = await rollup.GetSeriesAsync(indicator);
         return Cached(http, cache.Store(key, version, SeriesOf(unit, definition, view, configuration, data)), compress: false);
     }
 
