@@ -8,16 +8,8 @@ public sealed class CoalescedReadTests
     [Fact]
     public async Task Callers_arriving_during_a_read_share_the_next_one_and_never_get_an_older_answer()
     {
-        var started = new List<TaskCompletionSource<int>>();
-        var read = new CoalescedRead<int>(() =>
-        {
-            var call = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (started)
-            {
-                started.Add(call);
-            }
-            return call.Task;
-        });
+        var (started, pending) = PendingReads();
+        var read = new CoalescedRead<int>(pending);
 
         var a = read.ReadAsync();                       // starts read 1
         var b = read.ReadAsync();                       // arrives during read 1: waits for read 2
@@ -87,16 +79,8 @@ public sealed class CoalescedReadTests
     public async Task A_read_that_was_running_when_its_answer_was_forgotten_is_not_offered_for_reuse()
     {
         var time = new ManualTime();
-        var calls = new List<TaskCompletionSource<int>>();
-        var read = new CoalescedRead<int>(() =>
-        {
-            var call = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (calls)
-            {
-                calls.Add(call);
-            }
-            return call.Task;
-        }, TimeSpan.FromSeconds(1), time);
+        var (calls, pending) = PendingReads();
+        var read = new CoalescedRead<int>(pending, TimeSpan.FromSeconds(1), time);
 
         var before = read.ReadAsync();                   // read 1 starts, then a write lands and is forgotten
         read.Forget();
@@ -116,6 +100,21 @@ public sealed class CoalescedReadTests
         Assert.Equal(1, await read.ReadAsync());
         Assert.Equal(2, await read.ReadAsync());
         Assert.Equal(3, await read.ReadAsync());
+    }
+
+    /// <summary>A read whose every call stays pending until the test completes it (the calls, in the order they started).</summary>
+    private static (List<TaskCompletionSource<int>> Calls, Func<Task<int>> Read) PendingReads()
+    {
+        var calls = new List<TaskCompletionSource<int>>();
+        return (calls, () =>
+        {
+            var call = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (calls)
+            {
+                calls.Add(call);
+            }
+            return call.Task;
+        });
     }
 
     private static async Task WaitUntil(Func<bool> condition)
