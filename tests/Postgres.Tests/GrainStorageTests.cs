@@ -94,9 +94,18 @@ public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstraction
         Assert.Equal((0, 0, 1), (again.Imported, again.Updated, again.Unchanged));
         output.WriteLine($"6 grains deactivated, read back from PostgreSQL and re-sent in {clock.Elapsed.TotalSeconds:F1} s");
 
-        // The county's sequence and batch were persisted too: 2 pushes.
+        // The figures are the county's, one row per year: 2023 holds both MMR cells, 2022 the screening rate.
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();
+        var year2023 = JsonDocument.Parse((await ReadRowAsync(connection, GrainKeys.OrgUnit("511725"), StorageNames.CountyFigures(2023))).Json).RootElement;
+        var mmrRow = year2023.GetProperty("Indicators").GetProperty(Mmr);
+        Assert.Equal(3m, mmrRow.GetProperty("").GetProperty("Numerator").GetDecimal());
+        Assert.Equal(3100m, mmrRow.GetProperty("area=rural").GetProperty("Denominator").GetDecimal());
+        Assert.False(year2023.GetProperty("Indicators").TryGetProperty(Screening, out _));
+        var year2022 = JsonDocument.Parse((await ReadRowAsync(connection, GrainKeys.OrgUnit("511725"), StorageNames.CountyFigures(2022))).Json).RootElement;
+        Assert.Equal(4100m, year2022.GetProperty("Indicators").GetProperty(Screening).GetProperty("").GetProperty("Numerator").GetDecimal());
+
+        // The county's sequence and batch were persisted too: 2 pushes.
         var countyRow = await ReadRowAsync(connection, GrainKeys.OrgUnit("511725"), StorageNames.CountyState);
         Assert.Equal(StorageNames.CountyState, countyRow.StateName);
         Assert.Equal(2, JsonDocument.Parse(countyRow.Json).RootElement.GetProperty("Sequence").GetInt64());
@@ -109,66 +118,67 @@ public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstraction
     [Fact]
     public async Task Stale_etag_is_refused_and_rows_are_plain_json_keyed_by_state_name()
     {
-        var key = GrainKeys.Indicator("511722", Mmr);
-        var summary = await Grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit("511722")).PushAsync(Batch(new DataValueRow(Mmr, 2021, "", 2, 4321, null, null)));
+        var countyKey = GrainKeys.OrgUnit("511722");
+        var county = Grains.GetGrain<ICountyGrain>(countyKey);
+        var summary = await county.PushAsync(Batch(new DataValueRow(Mmr, 2021, "", 2, 4321, null, null)));
         Assert.Equal(1, summary.Imported);
-        await _cluster.DeactivateAsync(Grains.GetGrain<IIndicatorGrain>(key));
+        await _cluster.DeactivateAsync(county);
 
         var storage = _cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Plans);
-        var grainId = GrainId.Create("indicator", key);
-        var first = new GrainState<IndicatorSeriesState>();
-        await storage.ReadStateAsync(StorageNames.IndicatorSeriesState, grainId, first);
+        var grainId = GrainId.Create("county", countyKey);
+        var state = StorageNames.CountyFigures(2021);
+        var first = new GrainState<CountyYearFigures>();
+        await storage.ReadStateAsync(state, grainId, first);
         Assert.True(first.RecordExists);
         Assert.Equal("1", first.ETag);
-        Assert.Equal(2m, first.State!.Values["2021|"].Numerator);
+        Assert.Equal(2m, first.State!.Indicators[Mmr][""].Numerator);
         var stale = first.ETag;
 
         // One writer with the current ETag wins and moves the version on...
-        first.State!.Values["2021|"] = first.State!.Values["2021|"] with { Numerator = 5 };
-        await storage.WriteStateAsync(StorageNames.IndicatorSeriesState, grainId, first);
+        first.State!.Indicators[Mmr][""] = first.State!.Indicators[Mmr][""] with { Numerator = 5 };
+        await storage.WriteStateAsync(state, grainId, first);
         Assert.Equal("2", first.ETag);
 
         // ...a writer still holding the old ETag is refused, and so is a "first write" of a row that exists.
-        var loser = new GrainState<IndicatorSeriesState>(new IndicatorSeriesState(), stale);
-        loser.State!.Values["2021|"] = first.State!.Values["2021|"] with { Numerator = 7 };
-        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StorageNames.IndicatorSeriesState, grainId, loser));
-        var blind = new GrainState<IndicatorSeriesState>(new IndicatorSeriesState(), null);
-        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(StorageNames.IndicatorSeriesState, grainId, blind));
+        var loser = new GrainState<CountyYearFigures>(new CountyYearFigures(), stale);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(state, grainId, loser));
+        var blind = new GrainState<CountyYearFigures>(new CountyYearFigures(), null);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync(state, grainId, blind));
 
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();
-        var row = await ReadRowAsync(connection, key);
-        Assert.Equal(StorageNames.IndicatorSeriesState, row.StateName);   // the state name, not the grain type
+        var row = await ReadRowAsync(connection, countyKey, state);
+        Assert.Equal(state, row.StateName);   // the state name, not the grain type
         Assert.Equal(2, row.Version);
         Assert.DoesNotContain("$type", row.Json, StringComparison.Ordinal);
-        var stored = JsonDocument.Parse(row.Json).RootElement.GetProperty("Values").GetProperty("2021|");
+        var stored = JsonDocument.Parse(row.Json).RootElement.GetProperty("Indicators").GetProperty(Mmr).GetProperty("");
         Assert.Equal(5m, stored.GetProperty("Numerator").GetDecimal());
         Assert.Equal(4321m, stored.GetProperty("Denominator").GetDecimal());
 
-        // The grain reads the winner's figure.
-        var series = await Grains.GetGrain<IIndicatorGrain>(key).GetSeriesAsync();
+        // The county reads the winner's figure back, and the indicator grain shows it.
+        var series = await Grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator("511722", Mmr)).GetSeriesAsync();
         Assert.Equal((5m, 4321m), Point(series, "", 2021));
     }
 
     /// <summary>
-    /// An indicator grain whose state write failed (here an ETag conflict, as after a lost write response or a second
+    /// A county whose year-row write failed (here an ETag conflict, as after a lost write response or a second
     /// activation; a dropped database connection leaves it in the same place) must not keep the unwritten figure in
     /// memory: a retried push would then answer "unchanged" — acknowledged — for a figure that is not stored.
     /// </summary>
     [Fact]
     public async Task A_failed_state_write_does_not_let_a_retry_acknowledge_an_unstored_figure()
     {
-        var county = Grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit("511723"));
-        var key = GrainKeys.Indicator("511723", Mmr);
+        var countyKey = GrainKeys.OrgUnit("511723");
+        var county = Grains.GetGrain<ICountyGrain>(countyKey);
         Assert.Equal(1, (await county.PushAsync(Batch(new DataValueRow(Mmr, 2022, "", 1, 1000, null, null)))).Imported);
 
         // Someone else writes the row behind the live activation's back: its ETag is now stale.
         var storage = _cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Plans);
-        var grainId = GrainId.Create("indicator", key);
-        var other = new GrainState<IndicatorSeriesState>();
-        await storage.ReadStateAsync(StorageNames.IndicatorSeriesState, grainId, other);
-        other.State!.Values["2022|"] = other.State!.Values["2022|"] with { Numerator = 9 };
-        await storage.WriteStateAsync(StorageNames.IndicatorSeriesState, grainId, other);
+        var grainId = GrainId.Create("county", countyKey);
+        var other = new GrainState<CountyYearFigures>();
+        await storage.ReadStateAsync(StorageNames.CountyFigures(2022), grainId, other);
+        other.State!.Indicators[Mmr][""] = other.State!.Indicators[Mmr][""] with { Numerator = 9 };
+        await storage.WriteStateAsync(StorageNames.CountyFigures(2022), grainId, other);
 
         // The push that meets the conflict is not acknowledged.
         await Assert.ThrowsAnyAsync<Exception>(() => county.PushAsync(Batch(new DataValueRow(Mmr, 2022, "", 2, 2000, null, null))));
@@ -190,13 +200,77 @@ public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstraction
         Assert.True(acknowledged.Accepted);
 
         // What was acknowledged is what PostgreSQL holds, and what a fresh activation reads.
-        await _cluster.DeactivateAsync(Grains.GetGrain<IIndicatorGrain>(key));
-        var series = await Grains.GetGrain<IIndicatorGrain>(key).GetSeriesAsync();
+        await _cluster.DeactivateAsync(county);
+        var series = await Grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator("511723", Mmr)).GetSeriesAsync();
         Assert.Equal((2m, 2000m), Point(series, "", 2022));
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();
-        var stored = JsonDocument.Parse((await ReadRowAsync(connection, key)).Json).RootElement.GetProperty("Values").GetProperty("2022|");
+        var stored = JsonDocument.Parse((await ReadRowAsync(connection, countyKey, StorageNames.CountyFigures(2022))).Json).RootElement
+            .GetProperty("Indicators").GetProperty(Mmr).GetProperty("");
         Assert.Equal((2m, 2000m), (stored.GetProperty("Numerator").GetDecimal(), stored.GetProperty("Denominator").GetDecimal()));
+    }
+
+    /// <summary>
+    /// A county stored before session 8 keeps its figures in one row per indicator: its first activation moves them
+    /// into year rows (same figures, same roll-up), records the new layout and clears the old rows.
+    /// </summary>
+    [Fact]
+    public async Task Figures_stored_per_indicator_are_moved_into_year_rows_on_activation()
+    {
+        const string code = "511724";
+        var countyKey = GrainKeys.OrgUnit(code);
+        var storage = _cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Plans);
+        var batch = Guid.NewGuid();
+        var at = new DateTimeOffset(2024, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        var oldMmr = new IndicatorSeriesState();
+        oldMmr.Values["2022|"] = new StoredValue(2, 4000, null, "health", at, batch);
+        oldMmr.Values["2023|"] = new StoredValue(1, 4100, null, "health", at, batch);
+        oldMmr.Values["2023|area=rural"] = new StoredValue(1, 2600, null, "health", at, batch);
+        var oldScreening = new IndicatorSeriesState();
+        oldScreening.Values["2023|"] = new StoredValue(3900, 5000, null, "health", at, batch);
+        var mmrId = GrainId.Create("indicator", GrainKeys.Indicator(code, Mmr));
+        var screeningId = GrainId.Create("indicator", GrainKeys.Indicator(code, Screening));
+        await storage.WriteStateAsync(StorageNames.IndicatorSeriesState, mmrId, new GrainState<IndicatorSeriesState>(oldMmr, null));
+        await storage.WriteStateAsync(StorageNames.IndicatorSeriesState, screeningId, new GrainState<IndicatorSeriesState>(oldScreening, null));
+        var oldCounty = new CountyState { Sequence = 1, LastPushAt = at };
+        oldCounty.Indicators.UnionWith([Mmr, Screening]);
+        await storage.WriteStateAsync(StorageNames.CountyState, GrainId.Create("county", countyKey), new GrainState<CountyState>(oldCounty, null));
+
+        var mmr = await Grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator(code, Mmr)).GetSeriesAsync();
+        Assert.Equal((2m, 4000m), Point(mmr, "", 2022));
+        Assert.Equal((1m, 4100m), Point(mmr, "", 2023));
+        Assert.Equal((1m, 2600m), Point(mmr, "area=rural", 2023));
+        var rollup = await Grains.GetGrain<ICountyGrain>(countyKey).GetRollupAsync(2023);
+        Assert.Equal(3900m, Assert.Single(rollup.Entries, e => e.Indicator == Screening && e.Disaggregation == "").Numerator);
+        var province = await Grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit("510000")).CheckConsistencyAsync();
+        Assert.True(province.Consistent, $"{province.Differences.Length} difference(s)");
+
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        var countyRow = JsonDocument.Parse((await ReadRowAsync(connection, countyKey, StorageNames.CountyState)).Json).RootElement;
+        Assert.Equal(CountyState.FiguresByYear, countyRow.GetProperty("FiguresLayout").GetInt32());
+        Assert.Equal([2022, 2023], countyRow.GetProperty("Years").EnumerateArray().Select(y => y.GetInt32()).Order());
+        var year2023 = JsonDocument.Parse((await ReadRowAsync(connection, countyKey, StorageNames.CountyFigures(2023))).Json).RootElement.GetProperty("Indicators");
+        Assert.Equal(2600m, year2023.GetProperty(Mmr).GetProperty("area=rural").GetProperty("Denominator").GetDecimal());
+        Assert.Equal(batch, year2023.GetProperty(Screening).GetProperty("").GetProperty("BatchId").GetGuid());
+        // The old rows are cleared (kept as versioned rows without a payload, like every cleared state).
+        foreach (var oldRow in new[] { mmrId, screeningId })
+        {
+            var cleared = new GrainState<IndicatorSeriesState>();
+            await storage.ReadStateAsync(StorageNames.IndicatorSeriesState, oldRow, cleared);
+            Assert.False(cleared.RecordExists);
+            Assert.Equal("2", cleared.ETag);
+        }
+
+        // And the county goes on from there: a re-sent figure is unchanged, a new one is stored in its year row.
+        var again = await Grains.GetGrain<ICountyGrain>(countyKey).PushAsync(Batch(
+            new DataValueRow(Mmr, 2023, "", 1, 4100, null, null),
+            new DataValueRow(Mmr, 2024, "", 0, 4200, null, null)));
+        Assert.Equal((1, 0, 1), (again.Imported, again.Updated, again.Unchanged));
+        await _cluster.DeactivateAsync(Grains.GetGrain<ICountyGrain>(countyKey));
+        var reread = await Grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator(code, Mmr)).GetSeriesAsync();
+        Assert.Equal((0m, 4200m), Point(reread, "", 2024));
+        Assert.Equal((2m, 4000m), Point(reread, "", 2022));
     }
 
     [Fact]

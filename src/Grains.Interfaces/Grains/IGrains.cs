@@ -16,6 +16,13 @@ public interface ICountyGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<ContributionVersion> GetVersionAsync();
 
+    /// <summary>
+    /// One indicator's stored figures with the county's version; none when <paramref name="known"/> is still current
+    /// (the indicator grain keeps what it evaluated).
+    /// </summary>
+    [ReadOnly]
+    Task<IndicatorFiguresSnapshot> GetFiguresAsync(string indicator, ContributionVersion? known);
+
     [ReadOnly]
     Task<RollupView> GetRollupAsync(int year);
 
@@ -38,16 +45,16 @@ public interface ICountyGrain : IGrainWithStringKey
     Task<ApprovalOutcome> TransitionDatasetAsync(int year, ApprovalCommand command);
 }
 
-/// <summary>One indicator at one county. Key: <c>cn-511725/maternal-mortality-rate</c>.</summary>
+/// <summary>
+/// One indicator at one county: its series, warnings and ratings. Key: <c>cn-511725/maternal-mortality-rate</c>.
+/// </summary>
+/// <remarks>
+/// The county holds and stores the figures (a push is one grain call and one row per year); the indicator grain reads
+/// them from its county when the county's version has moved and evaluates them off the county's turn.
+/// </remarks>
 [Alias("plans.IIndicatorGrain")]
 public interface IIndicatorGrain : IGrainWithStringKey
 {
-    /// <summary>Applies validated rows of one batch; returns each row's outcome and the cells to send upward.</summary>
-    Task<IndicatorApplyResult> ApplyAsync(Guid batchId, DataValueRow[] rows, DateTimeOffset reportedAt);
-
-    [ReadOnly]
-    Task<RollupCell[]> GetCellsAsync();
-
     [ReadOnly]
     Task<IndicatorSeriesView> GetSeriesAsync();
 
@@ -60,16 +67,18 @@ public interface IIndicatorGrain : IGrainWithStringKey
     Task<IndicatorEvaluation> GetEvaluationAsync(int year);
 }
 
-/// <summary>
-/// Each row's outcome; the figure each row replaced (null when new or unchanged); whether the stored figure now
-/// comes from this batch (true also on a replay of a batch that was applied before a crash); and the cells to send up.
-/// </summary>
-[GenerateSerializer, Immutable, Alias("plans.IndicatorApplyResult")]
-public sealed record IndicatorApplyResult(
-    [property: Id(0)] RowOutcome[] Outcomes,
-    [property: Id(1)] RollupCell[] Cells,
-    [property: Id(2)] StoredValue?[] Previous,
-    [property: Id(3)] bool[] FromThisBatch);
+/// <summary>One stored figure of an indicator at a county.</summary>
+[GenerateSerializer, Immutable, Alias("plans.StoredFigure")]
+public sealed record StoredFigure(
+    [property: Id(0)] int Year,
+    [property: Id(1)] string Disaggregation,
+    [property: Id(2)] StoredValue Value);
+
+/// <summary>An indicator's figures at a county as of a county version; no figures when the caller's version is current.</summary>
+[GenerateSerializer, Immutable, Alias("plans.IndicatorFiguresSnapshot")]
+public sealed record IndicatorFiguresSnapshot(
+    [property: Id(0)] ContributionVersion Version,
+    [property: Id(1)] StoredFigure[]? Figures);
 
 /// <summary>One department of one county. Key: <c>cn-511725/health</c>.</summary>
 [Alias("plans.IDepartmentGrain")]

@@ -73,12 +73,12 @@ public sealed partial class CountyGrain
         return [View(null), .. departments.Select(View)];
     }
 
-    public async Task<IndicatorEvaluation[]> GetEvaluationAsync(int year)
+    public Task<IndicatorEvaluation[]> GetEvaluationAsync(int year)
     {
         var indicators = ExpectedIndicators().Select(i => i.Code).Union(state.State.Indicators, StringComparer.Ordinal)
             .Where(i => data.Indicators[i].IsNumeric && data.TargetsFor(_code, i, Disaggregation.Total).Length > 0)
             .OrderBy(i => data.IndicatorOrder.GetValueOrDefault(i, int.MaxValue));
-        return await Task.WhenAll(indicators.Select(i => IndicatorGrain(i).GetEvaluationAsync(year)));
+        return Task.FromResult<IndicatorEvaluation[]>([.. indicators.Select(i => FiguresOrEmpty(i).Evaluation(year))]);
     }
 
     public Task<DatasetApprovalView> GetDatasetAsync(int year) => Task.FromResult(DatasetView(year));
@@ -209,10 +209,11 @@ public sealed partial class CountyGrain
         }
         var indicators = _warningCheckDue.ToArray();
         var sequence = state.State.Sequence;
-        var detected = await Task.WhenAll(indicators.Select(async i => (Indicator: i, Warnings: await IndicatorGrain(i).GetWarningsAsync())));
+        var options = monitoring.Value.ToWarningOptions();
+        var detected = indicators.ToDictionary(i => i, i => FiguresOrEmpty(i).Warnings(options), StringComparer.Ordinal);
         var now = time.GetUtcNow();
-        var changed = UpdateWarnings(detected.ToDictionary(d => d.Indicator, d => d.Warnings, StringComparer.Ordinal), now);
-        changed |= await UpdateCrossIndicatorRulesAsync(indicators, now);
+        var changed = UpdateWarnings(detected, now);
+        changed |= UpdateCrossIndicatorRules(indicators, now);
         if (_missingDirty)
         {
             // While at it (in the background, after the push): so a reader later finds the register current and does
@@ -249,16 +250,16 @@ public sealed partial class CountyGrain
     /// Re-checks the cross-indicator rules (data/validation-rules.yaml, e.g. neonatal ≤ infant mortality) that read an
     /// indicator the push touched, on every year and disaggregation where both sides have a figure.
     /// </summary>
-    private async Task<bool> UpdateCrossIndicatorRulesAsync(IEnumerable<string> touched, DateTimeOffset now)
+    private bool UpdateCrossIndicatorRules(IEnumerable<string> touched, DateTimeOffset now)
     {
         var rules = touched.SelectMany(validationRules.Touching).Distinct().ToArray();
         if (rules.Length == 0)
         {
             return false;
         }
-        var needed = rules.SelectMany(r => new[] { r.Left.Indicator, r.Right.Indicator }).Distinct(StringComparer.Ordinal).Where(state.State.Indicators.Contains);
-        var cells = await Task.WhenAll(needed.Select(async i => (Indicator: data.Indicators[i], Cells: await IndicatorGrain(i).GetCellsAsync())));
-        var figures = cells.SelectMany(c => c.Cells.Select(cell => SeriesWarnings.FromParts(_code, c.Indicator, cell.Key, cell.Numerator, cell.Denominator))).ToList();
+        var needed = rules.SelectMany(r => new[] { r.Left.Indicator, r.Right.Indicator }).Distinct(StringComparer.Ordinal)
+            .Select(i => _figures.GetValueOrDefault(i)).OfType<IndicatorFigures>();
+        var figures = needed.SelectMany(f => f.Cells().Select(cell => SeriesWarnings.FromParts(_code, f.Indicator, cell.Key, cell.Numerator, cell.Denominator))).ToList();
         var ids = rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         var detected = figures.Select(f => f.Year).Distinct()
             .SelectMany(y => WarningDetector.RuleViolations(figures, rules, y))

@@ -35,6 +35,14 @@ public sealed class CountyState
 
     /// <summary>Before the register had its own state: the sequence it reflected (moved with it).</summary>
     [Id(7)] public long WarningsCheckedSequence { get; set; }
+
+    /// <summary>Years with a row of figures (<see cref="StorageNames.CountyFigures"/>).</summary>
+    [Id(8)] public HashSet<int> Years { get; set; } = [];
+
+    /// <summary>Where the figures are stored: 0 = a row per indicator (before session 8), <see cref="FiguresByYear"/>.</summary>
+    [Id(9)] public int FiguresLayout { get; set; }
+
+    public const int FiguresByYear = 1;
 }
 
 [GenerateSerializer, Alias("plans.WarningRegisterState")]
@@ -67,8 +75,9 @@ public sealed record PendingBatch(
     [property: Id(3)] DateTimeOffset ReportedAt);
 
 /// <summary>
-/// A county-level unit. Validates a batch as a whole, records it (the durability point of a push), applies it to
-/// its indicator and department grains, then hands the changed cells to its city, which hands its own to the province.
+/// A county-level unit. Validates a batch as a whole, records it (the durability point of a push), applies it to its
+/// figures (stored per year) and department grains, then hands the changed cells to its city, which hands its own to
+/// the province.
 /// </summary>
 public sealed partial class CountyGrain(
     [PersistentState(StorageNames.CountyState, StorageNames.Plans)] IPersistentState<CountyState> state,
@@ -84,19 +93,19 @@ public sealed partial class CountyGrain(
     private OrgUnit _unit = null!;
     private bool _inFlight;
     private ICityGrain? _parent;
-    private readonly Dictionary<string, IIndicatorGrain> _indicatorGrains = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IDepartmentGrain> _departmentGrains = new(StringComparer.Ordinal);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _code = GrainKeys.CodeOf(this.GetPrimaryKeyString());
         _unit = data.ReportingUnit(_code) ?? throw new InvalidOperationException($"{_code} is not a county-level unit");
+        await LoadFiguresAsync();
         if (state.State.Pending is { } pending)
         {
             // The previous activation may have died between recording the batch and applying it everywhere.
             // Applying is idempotent, so finish it; tell the city afterwards (not from here: the city may be
             // activating and asking us for our contribution, which would wait for this activation).
-            await ApplyToGrainsAsync(pending);
+            await ApplyAsync(pending);
             this.RegisterGrainTimer(AnnounceToParentAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
         await EnsureDeadlineReminderAsync();
@@ -125,7 +134,7 @@ public sealed partial class CountyGrain(
         }
         if (batch.DryRun)
         {
-            var preview = await PreviewAsync(rows);
+            var preview = Preview(rows);
             PlansMetrics.Pushes.Add(1, new KeyValuePair<string, object?>("result", "dry-run"));
             return Summary(batch, preview);
         }
@@ -136,16 +145,17 @@ public sealed partial class CountyGrain(
             state.State.Sequence++;
             state.State.Pending = new PendingBatch(batch.BatchId, batch.Principal, rows, now);
             state.State.Indicators.UnionWith(rows.Select(r => r.Indicator));
+            state.State.Years.UnionWith(rows.Select(r => r.Year));
             state.State.LastPushAt = now;
             await state.WriteStateAsync();
             var recorded = time.GetTimestamp();
 
-            var (outcomes, cells) = await ApplyToGrainsAsync(state.State.Pending);
+            var (outcomes, cells) = await ApplyAsync(state.State.Pending);
             await ParentGrain().ApplyChildCellsAsync(_code, Version, cells);
             PlansMetrics.RollupLag.Record(time.GetElapsedTime(recorded).TotalMilliseconds);
             MarkForWarningCheck(rows.Select(r => r.Indicator));
             // Applied everywhere: forget the batch, so that a reactivation (e.g. every county at a cold start) does not
-            // re-apply it to ~200 indicator and department grains. One more row in a shared storage flush.
+            // re-apply it and call ~20 department grains again. One more row in a shared storage flush.
             state.State.Pending = null;
             await state.WriteStateAsync();
             var summary = Summary(batch, outcomes);
@@ -168,20 +178,20 @@ public sealed partial class CountyGrain(
         }
     }
 
-    public async Task<ContributionSnapshot> GetContributionAsync()
+    public Task<ContributionSnapshot> GetContributionAsync()
     {
         var version = _inFlight ? ContributionVersion.InFlight : Version;
-        var cells = await Task.WhenAll(state.State.Indicators.Select(i => IndicatorGrain(i).GetCellsAsync()));
-        return new ContributionSnapshot(_code, version, [.. cells.SelectMany(c => c), .. ApprovalContribution()]);
+        return Task.FromResult(new ContributionSnapshot(_code, version, [.. _figures.Values.SelectMany(f => f.Cells()), .. ApprovalContribution()]));
     }
 
     public Task<ContributionVersion> GetVersionAsync() => Task.FromResult(_inFlight ? ContributionVersion.InFlight : Version);
 
-    public async Task<RollupView> GetRollupAsync(int year)
+    public Task<RollupView> GetRollupAsync(int year) => Task.FromResult(Rollup(year));
+
+    private RollupView Rollup(int year)
     {
-        var cells = await Task.WhenAll(state.State.Indicators.Select(i => IndicatorGrain(i).GetCellsAsync()));
         var entries = new List<RollupEntry>();
-        foreach (var cell in cells.SelectMany(c => c).Where(c => c.Key.Year == year))
+        foreach (var cell in _figures.Values.SelectMany(f => f.Cells()).Where(c => c.Key.Year == year))
         {
             var indicator = data.Indicators[cell.Key.Indicator];
             var target = TargetEvaluation.ApplicableTarget(data.TargetsFor(_code, indicator.Code, cell.Key.Disaggregation), year);
@@ -193,18 +203,18 @@ public sealed partial class CountyGrain(
         return new RollupView(_code, year, state.State.LastPushAt, [.. Order(entries)], ApprovalTally.Of(year, dataset));
     }
 
-    public async Task<AreaSummary[]> GetAreaSummaryAsync(int year)
+    public Task<AreaSummary[]> GetAreaSummaryAsync(int year)
     {
-        var view = await GetRollupAsync(year);
+        var view = Rollup(year);
         var totals = view.Entries.Where(e => e.Disaggregation == Disaggregation.Total).ToDictionary(e => e.Indicator, StringComparer.Ordinal);
         // The indicators the county's plans set targets for, plus any other indicator with a figure.
         var planned = data.Plans.Where(p => p.County == _code).SelectMany(p => p.AllTargets).Select(t => t.Indicator).OfType<string>();
         var indicators = planned.Concat(totals.Keys).Distinct(StringComparer.Ordinal).Select(c => data.Indicators[c]);
-        return [.. indicators
+        return Task.FromResult<AreaSummary[]>([.. indicators
             .GroupBy(i => (i.Plan, i.Area))
             .OrderBy(g => g.Key.Plan).ThenBy(g => PlanAreas.Of(g.Key.Plan).ToList().FindIndex(a => a.Code == g.Key.Area))
             .Select(g => new AreaSummary(PlanAreas.PlanCode(g.Key.Plan), g.Key.Area, g.Count(),
-                g.Aggregate(StatusCounts.Zero, (acc, i) => acc.Add(StatusCounts.Of(totals.TryGetValue(i.Code, out var e) ? e.Status : TargetStatus.NoData)))))];
+                g.Aggregate(StatusCounts.Zero, (acc, i) => acc.Add(StatusCounts.Of(totals.TryGetValue(i.Code, out var e) ? e.Status : TargetStatus.NoData)))))]);
     }
 
     private ContributionVersion Version => new(0, state.State.Sequence);
@@ -216,35 +226,24 @@ public sealed partial class CountyGrain(
         return row with { Department = department };
     }
 
-    private async Task<RowOutcome[]> PreviewAsync(DataValueRow[] rows)
-    {
-        var outcomes = new RowOutcome[rows.Length];
-        var current = await Task.WhenAll(rows.Select(r => r.Indicator).Distinct(StringComparer.Ordinal)
-            .Select(async i => (Indicator: i, Series: await IndicatorGrain(i).GetSeriesAsync())));
-        var byIndicator = current.ToDictionary(c => c.Indicator, c => c.Series, StringComparer.Ordinal);
-        for (var i = 0; i < rows.Length; i++)
-        {
-            var row = rows[i];
-            var point = byIndicator[row.Indicator].Series.FirstOrDefault(s => s.Disaggregation == row.Disaggregation)?.Points.FirstOrDefault(p => p.Year == row.Year);
-            var indicator = data.Indicators[row.Indicator];
-            outcomes[i] = point is null ? RowOutcome.Imported
-                : SameAsPoint(indicator, row, point) ? RowOutcome.Unchanged : RowOutcome.Updated;
-        }
-        return outcomes;
-    }
+    /// <summary>What applying the rows would do, judged exactly as <see cref="IndicatorFigures.Apply"/> judges it.</summary>
+    private RowOutcome[] Preview(DataValueRow[] rows) =>
+    [
+        .. rows.Select(row => _figures.GetValueOrDefault(row.Indicator)?.Find(row.Year, row.Disaggregation) is not { } stored
+            ? RowOutcome.Imported
+            : stored.SameFigures(row, row.Department!) ? RowOutcome.Unchanged : RowOutcome.Updated),
+    ];
 
-    private static bool SameAsPoint(IndicatorDefinition indicator, DataValueRow row, SeriesPoint point) =>
-        point.Department == row.Department && point.Denominator == row.Denominator && indicator.Kind switch
-        {
-            IndicatorKind.Rate or IndicatorKind.Percentage => point.Numerator == row.Numerator,
-            _ => point.Value == row.Value,
-        };
-
-    private async Task<(RowOutcome[] Outcomes, RollupCell[] Cells)> ApplyToGrainsAsync(PendingBatch batch)
+    /// <summary>
+    /// Applies a recorded batch to the figures and makes it durable everywhere: the year rows it changed, the ledger
+    /// and the departments' reporting times. Idempotent (a batch replayed after a crash changes nothing twice).
+    /// </summary>
+    private async Task<(RowOutcome[] Outcomes, RollupCell[] Cells)> ApplyAsync(PendingBatch batch)
     {
         var outcomes = new RowOutcome[batch.Rows.Length];
         var groups = batch.Rows.Select((row, index) => (row, index)).GroupBy(x => x.row.Indicator, StringComparer.Ordinal).ToArray();
-        var results = await Task.WhenAll(groups.Select(g => IndicatorGrain(g.Key).ApplyAsync(batch.BatchId, [.. g.Select(x => x.row)], batch.ReportedAt)));
+        var results = groups.Select(g => Figures(g.Key).Apply(batch.BatchId, [.. g.Select(x => x.row)], batch.ReportedAt)).ToArray();
+        var changedYears = new HashSet<int>();
         var entries = new List<LedgerEntry>();
         for (var gi = 0; gi < groups.Length; gi++)
         {
@@ -255,17 +254,22 @@ public sealed partial class CountyGrain(
                 if (results[gi].FromThisBatch[i])
                 {
                     var row = members[i].row;
+                    changedYears.Add(row.Year);
                     entries.Add(new LedgerEntry(batch.BatchId, batch.Principal, batch.ReportedAt, _code, row.Indicator, row.Year, row.Disaggregation, results[gi].Previous[i], row));
                 }
             }
         }
-        // Part of the acknowledgement: a push answers 2xx only after its changes are in the ledger.
-        await ledger.AppendAsync(entries);
         var reports = batch.Rows
             .GroupBy(r => r.Department!, StringComparer.Ordinal)
             .Select(d => (Department: d.Key, Reports: d.GroupBy(r => (r.Indicator, r.Year))
                 .Select(g => new DepartmentReport(g.Key.Indicator, g.Key.Year, g.Count(), batch.ReportedAt)).ToArray()));
-        await Task.WhenAll(reports.Select(r => DepartmentGrain(r.Department).RecordAsync(r.Reports)));
+        // All part of the acknowledgement: a push answers 2xx only after its figures, its ledger entries and its
+        // reporting times are stored. A year row carries the figures of every batch so far; on a replay after a crash
+        // (rows re-applied as "from this batch") it is written again, which is harmless.
+        await Task.WhenAll(
+            WriteYearsAsync(changedYears),
+            ledger.AppendAsync(entries),
+            Task.WhenAll(reports.Select(r => DepartmentGrain(r.Department).RecordAsync(r.Reports))));
         state.State.Departments.UnionWith(batch.Rows.Select(r => r.Department!));
         return (outcomes, [.. results.SelectMany(r => r.Cells)]);
     }
@@ -287,16 +291,7 @@ public sealed partial class CountyGrain(
     private ICityGrain ParentGrain() => _parent ??= GrainFactory.GetGrain<ICityGrain>(GrainKeys.OrgUnit(_unit.ParentCode!));
 
     // References are kept for the activation: GetGrain resolves the interface's grain type by reflection on every call
-    // (Orleans 10.4), ~255 times per push — 3 % of a silo's CPU in the profile (docs/benchmarks.md).
-    private IIndicatorGrain IndicatorGrain(string indicator)
-    {
-        if (!_indicatorGrains.TryGetValue(indicator, out var grain))
-        {
-            _indicatorGrains[indicator] = grain = GrainFactory.GetGrain<IIndicatorGrain>(GrainKeys.Indicator(_code, indicator));
-        }
-        return grain;
-    }
-
+    // (Orleans 10.4), ~20 times per push (docs/benchmarks.md, session 3).
     private IDepartmentGrain DepartmentGrain(string department)
     {
         if (!_departmentGrains.TryGetValue(department, out var grain))

@@ -8,7 +8,14 @@ public static class StorageNames
 
     public const string CountyState = "county-v1";
     public const string CountyWarningRegister = "county-warnings-v1";
+    /// <summary>
+    /// Where an indicator's figures were stored before the county held them (one row per county and indicator); a
+    /// county still in that layout moves them to <see cref="CountyFigures"/> rows once, on activation.
+    /// </summary>
     public const string IndicatorSeriesState = "indicator-series-v1";
+
+    /// <summary>The figures of one county and one year (state of the county grain, one row per year).</summary>
+    public static string CountyFigures(int year) => "county-figures-v1-" + year.ToString(System.Globalization.CultureInfo.InvariantCulture);
     public const string DepartmentState = "department-reports-v1";
 }
 
