@@ -211,8 +211,9 @@ public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstraction
     }
 
     /// <summary>
-    /// A county stored before session 8 keeps its figures in one row per indicator: its first activation moves them
-    /// into year rows (same figures, same roll-up), records the new layout and clears the old rows.
+    /// A county stored before session 8 keeps its figures in one row per indicator (and its departments the first-report
+    /// times): its first activation moves them into year rows (same figures, same roll-up, same first-report times),
+    /// records the new layout and clears the old indicator rows.
     /// </summary>
     [Fact]
     public async Task Figures_stored_per_indicator_are_moved_into_year_rows_on_activation()
@@ -232,8 +233,13 @@ public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstraction
         var screeningId = GrainId.Create("indicator", GrainKeys.Indicator(code, Screening));
         await storage.WriteStateAsync(StorageNames.IndicatorSeriesState, mmrId, new GrainState<IndicatorSeriesState>(oldMmr, null));
         await storage.WriteStateAsync(StorageNames.IndicatorSeriesState, screeningId, new GrainState<IndicatorSeriesState>(oldScreening, null));
+        // The department grain kept the first-report times then: MMR 2023 was first reported 20 days before its last change.
+        var oldHealth = new DepartmentState();
+        oldHealth.Reports[$"{Mmr}|2023"] = new DepartmentReport(Mmr, 2023, 2, at, at.AddDays(-20));
+        await storage.WriteStateAsync(StorageNames.DepartmentState, GrainId.Create("department", GrainKeys.Department(code, "health")), new GrainState<DepartmentState>(oldHealth, null));
         var oldCounty = new CountyState { Sequence = 1, LastPushAt = at };
         oldCounty.Indicators.UnionWith([Mmr, Screening]);
+        oldCounty.Departments.Add("health");
         await storage.WriteStateAsync(StorageNames.CountyState, GrainId.Create("county", countyKey), new GrainState<CountyState>(oldCounty, null));
 
         var mmr = await Grains.GetGrain<IIndicatorGrain>(GrainKeys.Indicator(code, Mmr)).GetSeriesAsync();
@@ -244,6 +250,10 @@ public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstraction
         Assert.Equal(3900m, Assert.Single(rollup.Entries, e => e.Indicator == Screening && e.Disaggregation == "").Numerator);
         var province = await Grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit("510000")).CheckConsistencyAsync();
         Assert.True(province.Consistent, $"{province.Differences.Length} difference(s)");
+        var reported = (await Grains.GetGrain<IDepartmentGrain>(GrainKeys.Department(code, "health")).GetAsync()).Reported;
+        var mmr2023 = Assert.Single(reported, r => r.Indicator == Mmr && r.Year == 2023);
+        Assert.Equal((2, at, (DateTimeOffset?)at.AddDays(-20)), (mmr2023.Values, mmr2023.LastReportedAt, mmr2023.FirstReportedAt));
+        Assert.Equal(at, Assert.Single(reported, r => r.Indicator == Mmr && r.Year == 2022).FirstReportedAt);
 
         await using var connection = new NpgsqlConnection(_connectionString);
         await connection.OpenAsync();

@@ -23,6 +23,10 @@ public interface ICountyGrain : IGrainWithStringKey
     [ReadOnly]
     Task<IndicatorFiguresSnapshot> GetFiguresAsync(string indicator, ContributionVersion? known);
 
+    /// <summary>What a department reported here, per indicator and year (from the stored figures' provenance).</summary>
+    [ReadOnly]
+    Task<DepartmentReport[]> GetDepartmentReportsAsync(string department);
+
     [ReadOnly]
     Task<RollupView> GetRollupAsync(int year);
 
@@ -84,8 +88,6 @@ public sealed record IndicatorFiguresSnapshot(
 [Alias("plans.IDepartmentGrain")]
 public interface IDepartmentGrain : IGrainWithStringKey
 {
-    Task RecordAsync(DepartmentReport[] reports);
-
     /// <summary>Records the department's progress report on one measure for one year (replacing an earlier one).</summary>
     Task RecordMeasureAsync(MeasureReport report);
 

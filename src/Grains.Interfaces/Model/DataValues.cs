@@ -55,6 +55,11 @@ public enum RowOutcome
 }
 
 /// <summary>A stored figure with its provenance.</summary>
+/// <remarks>
+/// <see cref="ReportedAt"/> is when the figure last changed; <see cref="FirstReportedAt"/> when a figure for this cell
+/// was first reported, if earlier (null: the same) — timeliness is judged by the first report, so a later correction
+/// never makes an on-time report late.
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("plans.StoredValue")]
 public sealed record StoredValue(
     [property: Id(0)] decimal? Numerator,
@@ -62,8 +67,12 @@ public sealed record StoredValue(
     [property: Id(2)] decimal? Value,
     [property: Id(3)] string Department,
     [property: Id(4)] DateTimeOffset ReportedAt,
-    [property: Id(5)] Guid BatchId)
+    [property: Id(5)] Guid BatchId,
+    [property: Id(6)] DateTimeOffset? FirstReportedAt = null)
 {
+    /// <summary>When a figure for this cell was first reported.</summary>
+    public DateTimeOffset FirstReported => FirstReportedAt is { } first && first < ReportedAt ? first : ReportedAt;
+
     /// <summary>True when the figures (not the provenance) are the same.</summary>
     public bool SameFigures(DataValueRow row, string department) =>
         Numerator == row.Numerator && Denominator == row.Denominator && Value == row.Value && Department == department;

@@ -99,7 +99,8 @@ public sealed partial class CountyGrain
 
     /// <summary>
     /// Moves figures stored per indicator (<see cref="StorageNames.IndicatorSeriesState"/>) into year rows: read every
-    /// indicator row, write the year rows, record the new layout, then clear the old rows. A crash before the layout is
+    /// indicator row (and the departments' first-report times), write the year rows, record the new layout, then clear
+    /// the old indicator rows. A crash before the layout is
     /// recorded repeats the move from the untouched old rows; after it, old rows left behind are never read again.
     /// </summary>
     private async Task MoveIndicatorRowsAsync()
@@ -120,6 +121,20 @@ public sealed partial class CountyGrain
                 var (year, disaggregation) = StoreKeys.Parse(key);
                 figures.Load(year, disaggregation, stored);
                 years.Add(year);
+            }
+        }
+        // The first-report times were the department grains' (timeliness is judged by them); the figures carry them now.
+        var departments = await Task.WhenAll(state.State.Departments.Select(async department =>
+        {
+            var row = new GrainState<DepartmentState>();
+            await Storage.ReadStateAsync(StorageNames.DepartmentState, GrainFactory.GetGrain<IDepartmentGrain>(GrainKeys.Department(_code, department)).GetGrainId(), row);
+            return row.State;
+        }));
+        foreach (var report in departments.OfType<DepartmentState>().SelectMany(d => d.Reports.Values))
+        {
+            if (_figures.TryGetValue(report.Indicator, out var figures))
+            {
+                figures.ReportedFirstAt(report.Year, report.FirstReportedAt ?? report.LastReportedAt);
             }
         }
         await WriteYearsAsync(years);

@@ -23,7 +23,7 @@ public sealed partial class CountyGrain
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName == DeadlineReminder && await RefreshMissingAsync())
+        if (reminderName == DeadlineReminder && RefreshMissing())
         {
             await register.WriteStateAsync();
         }
@@ -33,11 +33,11 @@ public sealed partial class CountyGrain
     {
         // A reader never sees a register behind an acknowledged push.
         await CheckDueWarningsAsync();
-        // Re-checking missing reports reads every department's reports; do it after a push, or once a minute.
+        // Missing reports depend on the clock as well as the figures: re-check after a push, or once a minute.
         var now = time.GetUtcNow();
         if (_missingDirty || now - _missingCheckedAt > TimeSpan.FromMinutes(1))
         {
-            if (await RefreshMissingAsync())
+            if (RefreshMissing())
             {
                 await register.WriteStateAsync();
             }
@@ -62,7 +62,7 @@ public sealed partial class CountyGrain
     {
         var now = time.GetUtcNow();
         var expected = ExpectedCells(year).ToArray();
-        var reports = await ReportsAsync();
+        var reports = Reports();
         var report = Completeness.Compute(expected, reports, _ => null, now, monitoring.Value.ToWarningOptions().Deadline);
         CompletenessView View(string? department)
         {
@@ -216,9 +216,8 @@ public sealed partial class CountyGrain
         changed |= UpdateCrossIndicatorRules(indicators, now);
         if (_missingDirty)
         {
-            // While at it (in the background, after the push): so a reader later finds the register current and does
-            // not have to collect every department's reporting times itself.
-            changed |= await RefreshMissingAsync();
+            // While at it (in the background, after the push): so a reader later finds the register current.
+            changed |= RefreshMissing();
         }
         _warningCheckDue.ExceptWith(indicators);
         if (changed || register.State.CheckedSequence != sequence)
@@ -271,7 +270,7 @@ public sealed partial class CountyGrain
     }
 
     /// <summary>Re-runs the missing-report rule for every year whose deadline has passed.</summary>
-    private async Task<bool> RefreshMissingAsync()
+    private bool RefreshMissing()
     {
         var now = time.GetUtcNow();
         var deadline = monitoring.Value.ToWarningOptions().Deadline;
@@ -281,7 +280,7 @@ public sealed partial class CountyGrain
         {
             return false;
         }
-        var reports = await ReportsAsync();
+        var reports = Reports();
         _missingDirty = false;
         _missingCheckedAt = now;
         var detected = years.SelectMany(y => WarningDetector.MissingReports(ExpectedCells(y), reports, y, now, deadline))
@@ -343,11 +342,19 @@ public sealed partial class CountyGrain
         .Where(i => year >= data.BaselineYear && year <= data.ReportingPeriod(_code, i.Plan).End)
         .Select(i => new ExpectedCell(_code, i.Code, year, i.Department));
 
-    private async Task<List<CellReport>> ReportsAsync()
-    {
-        var views = await Task.WhenAll(state.State.Departments.Select(d => DepartmentGrain(d).GetAsync()));
-        return [.. views.SelectMany(v => v.Reported).Select(r => new CellReport(_code, r.Indicator, r.Year, r.FirstReportedAt ?? r.LastReportedAt))];
-    }
+    /// <summary>Each indicator and year with a figure, first reported when (timeliness is judged by the first report).</summary>
+    private List<CellReport> Reports() =>
+    [
+        .. _figures.Values.SelectMany(f => f.Figures()
+            .GroupBy(x => x.Year)
+            .Select(g => new CellReport(_code, f.Indicator.Code, g.Key, g.Min(x => x.Stored.FirstReported)))),
+    ];
+
+    public Task<DepartmentReport[]> GetDepartmentReportsAsync(string department) => Task.FromResult<DepartmentReport[]>(
+    [
+        .. _figures.Values.SelectMany(f => f.Reports()).Where(r => r.Department == department).Select(r => r.Report)
+            .OrderBy(r => r.Year).ThenBy(r => r.Indicator, StringComparer.Ordinal),
+    ]);
 
     private async Task EnsureDeadlineReminderAsync()
     {

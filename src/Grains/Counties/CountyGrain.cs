@@ -30,7 +30,7 @@ public sealed class CountyState
     /// <summary>The annual datasets' approval state and history, by year.</summary>
     [Id(5)] public Dictionary<int, DatasetRecord> Datasets { get; set; } = [];
 
-    /// <summary>Departments that have reported figures here (they hold the per-cell reporting times).</summary>
+    /// <summary>Departments that have reported figures here (until session 8 their grains kept the reporting times).</summary>
     [Id(6)] public HashSet<string> Departments { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Before the register had its own state: the sequence it reflected (moved with it).</summary>
@@ -93,7 +93,6 @@ public sealed partial class CountyGrain(
     private OrgUnit _unit = null!;
     private bool _inFlight;
     private ICityGrain? _parent;
-    private readonly Dictionary<string, IDepartmentGrain> _departmentGrains = new(StringComparer.Ordinal);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -155,7 +154,7 @@ public sealed partial class CountyGrain(
             PlansMetrics.RollupLag.Record(time.GetElapsedTime(recorded).TotalMilliseconds);
             MarkForWarningCheck(rows.Select(r => r.Indicator));
             // Applied everywhere: forget the batch, so that a reactivation (e.g. every county at a cold start) does not
-            // re-apply it and call ~20 department grains again. One more row in a shared storage flush.
+            // re-apply it and write its year rows again. One more row in a shared storage flush.
             state.State.Pending = null;
             await state.WriteStateAsync();
             var summary = Summary(batch, outcomes);
@@ -259,17 +258,10 @@ public sealed partial class CountyGrain(
                 }
             }
         }
-        var reports = batch.Rows
-            .GroupBy(r => r.Department!, StringComparer.Ordinal)
-            .Select(d => (Department: d.Key, Reports: d.GroupBy(r => (r.Indicator, r.Year))
-                .Select(g => new DepartmentReport(g.Key.Indicator, g.Key.Year, g.Count(), batch.ReportedAt)).ToArray()));
-        // All part of the acknowledgement: a push answers 2xx only after its figures, its ledger entries and its
-        // reporting times are stored. A year row carries the figures of every batch so far; on a replay after a crash
-        // (rows re-applied as "from this batch") it is written again, which is harmless.
-        await Task.WhenAll(
-            WriteYearsAsync(changedYears),
-            ledger.AppendAsync(entries),
-            Task.WhenAll(reports.Select(r => DepartmentGrain(r.Department).RecordAsync(r.Reports))));
+        // Both part of the acknowledgement: a push answers 2xx only after its figures (with their reporting departments
+        // and times) and its ledger entries are stored. A year row carries the figures of every batch so far; on a
+        // replay after a crash (rows re-applied as "from this batch") it is written again, which is harmless.
+        await Task.WhenAll(WriteYearsAsync(changedYears), ledger.AppendAsync(entries));
         state.State.Departments.UnionWith(batch.Rows.Select(r => r.Department!));
         return (outcomes, [.. results.SelectMany(r => r.Cells)]);
     }
@@ -289,17 +281,6 @@ public sealed partial class CountyGrain(
     }
 
     private ICityGrain ParentGrain() => _parent ??= GrainFactory.GetGrain<ICityGrain>(GrainKeys.OrgUnit(_unit.ParentCode!));
-
-    // References are kept for the activation: GetGrain resolves the interface's grain type by reflection on every call
-    // (Orleans 10.4), ~20 times per push (docs/benchmarks.md, session 3).
-    private IDepartmentGrain DepartmentGrain(string department)
-    {
-        if (!_departmentGrains.TryGetValue(department, out var grain))
-        {
-            _departmentGrains[department] = grain = GrainFactory.GetGrain<IDepartmentGrain>(GrainKeys.Department(_code, department));
-        }
-        return grain;
-    }
 
     private static ImportSummary Summary(DataValueBatch batch, RowOutcome[] outcomes) => new(
         batch.BatchId, batch.DryRun,

@@ -110,6 +110,26 @@ public sealed class IndicatorFigures
 
     public StoredValue? Find(int year, string disaggregation) => _values.GetValueOrDefault(StoreKeys.Of(year, disaggregation));
 
+    /// <summary>Replaces the first-report time of every figure of a year with <paramref name="first"/> where earlier.</summary>
+    public void ReportedFirstAt(int year, DateTimeOffset first)
+    {
+        foreach (var (key, stored) in _values.ToArray())
+        {
+            if (StoreKeys.Parse(key).Year == year && first < stored.FirstReported)
+            {
+                _values[key] = stored with { FirstReportedAt = first };
+            }
+        }
+    }
+
+    /// <summary>
+    /// What each department reported of this indicator, per year: how many figures, when first and when last changed.
+    /// </summary>
+    public IEnumerable<(string Department, DepartmentReport Report)> Reports() => Figures()
+        .GroupBy(f => (f.Stored.Department, f.Year))
+        .Select(g => (g.Key.Department, new DepartmentReport(_indicator.Code, g.Key.Year, g.Count(),
+            g.Max(f => f.Stored.ReportedAt), g.Min(f => f.Stored.FirstReported))));
+
     /// <summary>Applies validated rows of one batch; returns each row's outcome and the cells to send upward.</summary>
     public IndicatorApplyResult Apply(Guid batchId, IReadOnlyList<DataValueRow> rows, DateTimeOffset reportedAt)
     {
@@ -138,7 +158,8 @@ public sealed class IndicatorFigures
             {
                 outcomes[i] = RowOutcome.Imported;
             }
-            _values[key] = new StoredValue(row.Numerator, row.Denominator, row.Value, string.Intern(department), reportedAt, batchId);
+            _values[key] = new StoredValue(row.Numerator, row.Denominator, row.Value, string.Intern(department), reportedAt, batchId,
+                existing is null ? null : existing.FirstReported);
             fromThisBatch[i] = true;
             (touched ??= new(StringComparer.Ordinal)).Add(row.Disaggregation);
             _warnings.Changed(row.Year);

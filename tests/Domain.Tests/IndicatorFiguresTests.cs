@@ -1,0 +1,82 @@
+using OrleansPlans.Contracts;
+using OrleansPlans.Counties;
+
+namespace OrleansPlans.Domain.Tests;
+
+/// <summary>The county's figures of one indicator: what a push changes, what is kept of the provenance, what is stored per year.</summary>
+public sealed class IndicatorFiguresTests
+{
+    private static readonly PlanData Data = TestCatalogue.Create();
+    private static readonly DateTimeOffset March = new(2024, 3, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset May = new(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static DataValueRow Mmr(int year, string disaggregation, decimal numerator, decimal denominator) =>
+        new(TestCatalogue.MaternalMortality.Code, year, disaggregation, numerator, denominator, null, "health");
+
+    [Fact]
+    public void A_push_reports_each_rows_outcome_the_replaced_figure_and_the_cells_to_send_up()
+    {
+        var figures = new IndicatorFigures("511725", TestCatalogue.MaternalMortality, Data);
+        var first = Guid.NewGuid();
+        var imported = figures.Apply(first, [Mmr(2023, "", 1, 5000), Mmr(2023, "area=rural", 1, 3000)], March);
+        Assert.Equal([RowOutcome.Imported, RowOutcome.Imported], imported.Outcomes);
+        Assert.Equal([true, true], imported.FromThisBatch);
+        Assert.Equal(2, imported.Cells.Length);
+
+        var second = Guid.NewGuid();
+        var again = figures.Apply(second, [Mmr(2023, "", 1, 5000), Mmr(2023, "area=rural", 2, 3000)], May);
+        Assert.Equal([RowOutcome.Unchanged, RowOutcome.Updated], again.Outcomes);
+        Assert.Equal([false, true], again.FromThisBatch);   // the unchanged figure still comes from the first batch
+        Assert.Equal(1m, again.Previous[1]!.Numerator);
+        Assert.Null(again.Previous[0]);
+
+        // A replay of the second batch (after a crash) changes nothing and recognises its own figures.
+        var replay = figures.Apply(second, [Mmr(2023, "", 1, 5000), Mmr(2023, "area=rural", 2, 3000)], May);
+        Assert.Equal([RowOutcome.Unchanged, RowOutcome.Unchanged], replay.Outcomes);
+        Assert.Equal([false, true], replay.FromThisBatch);
+    }
+
+    [Fact]
+    public void A_correction_keeps_the_first_report_time_so_an_on_time_report_stays_on_time()
+    {
+        var figures = new IndicatorFigures("511725", TestCatalogue.MaternalMortality, Data);
+        figures.Apply(Guid.NewGuid(), [Mmr(2023, "", 1, 5000)], March);
+        figures.Apply(Guid.NewGuid(), [Mmr(2023, "", 2, 5000)], May);
+        var stored = figures.Find(2023, "")!;
+        Assert.Equal((May, March), (stored.ReportedAt, stored.FirstReported));
+
+        var (department, report) = Assert.Single(figures.Reports());
+        Assert.Equal("health", department);
+        Assert.Equal((2023, 1, May, (DateTimeOffset?)March), (report.Year, report.Values, report.LastReportedAt, report.FirstReportedAt));
+
+        // A first report recorded elsewhere (a department grain before session 8) moves it earlier, never later.
+        figures.ReportedFirstAt(2023, March.AddDays(-10));
+        Assert.Equal(March.AddDays(-10), figures.Find(2023, "")!.FirstReported);
+        figures.ReportedFirstAt(2023, May.AddDays(10));
+        Assert.Equal(March.AddDays(-10), figures.Find(2023, "")!.FirstReported);
+    }
+
+    [Fact]
+    public void The_figures_of_a_year_are_what_its_row_stores_and_loading_them_back_gives_the_same_series()
+    {
+        var figures = new IndicatorFigures("511725", TestCatalogue.MaternalMortality, Data);
+        figures.Apply(Guid.NewGuid(), [Mmr(2022, "", 2, 4000), Mmr(2023, "", 1, 5000), Mmr(2023, "area=rural", 1, 3000)], March);
+        var year2023 = figures.FiguresOf(2023);
+        Assert.Equal(["", "area=rural"], year2023.Keys.Order(StringComparer.Ordinal));
+
+        var reloaded = new IndicatorFigures("511725", TestCatalogue.MaternalMortality, Data);
+        foreach (var year in new[] { 2022, 2023 })
+        {
+            foreach (var (disaggregation, stored) in figures.FiguresOf(year))
+            {
+                reloaded.Load(year, disaggregation, stored);
+            }
+        }
+        Assert.Equal(
+            figures.Cells().OrderBy(c => c.Key.Year).ThenBy(c => c.Key.Disaggregation, StringComparer.Ordinal),
+            reloaded.Cells().OrderBy(c => c.Key.Year).ThenBy(c => c.Key.Disaggregation, StringComparer.Ordinal));
+        Assert.Equal(
+            figures.Series().Series.SelectMany(s => s.Points).Select(p => (p.Year, p.Value, p.Status)),
+            reloaded.Series().Series.SelectMany(s => s.Points).Select(p => (p.Year, p.Value, p.Status)));
+    }
+}
