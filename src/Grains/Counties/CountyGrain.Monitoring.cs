@@ -16,14 +16,18 @@ public sealed partial class CountyGrain
     private const string DeadlineReminder = "deadline-check";
     private const string MissingKind = "missingAfterDeadline";
     private IndicatorDefinition[]? _expected;
-    private bool _missingDirty = true;
+    /// <summary>Every year's missing reports are to be re-checked (activation; the clock moves deadlines past).</summary>
+    private bool _missingAllDue = true;
+
+    /// <summary>Years whose figures changed since their missing reports were checked (only they can change by a push).</summary>
+    private readonly HashSet<int> _missingYearsDue = [];
     private readonly HashSet<string> _warningCheckDue = new(StringComparer.Ordinal);
     private IGrainTimer? _warningTimer;
     private DateTimeOffset _missingCheckedAt;
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName == DeadlineReminder && RefreshMissing())
+        if (reminderName == DeadlineReminder && RefreshMissing(all: true))
         {
             await register.WriteStateAsync();
         }
@@ -33,14 +37,13 @@ public sealed partial class CountyGrain
     {
         // A reader never sees a register behind an acknowledged push.
         await CheckDueWarningsAsync();
-        // Missing reports depend on the clock as well as the figures: re-check after a push, or once a minute.
+        // Missing reports depend on the clock as well as the figures: re-check every year once a minute, and the years a
+        // push changed (CheckDueWarningsAsync above has done those unless it had nothing else to do).
         var now = time.GetUtcNow();
-        if (_missingDirty || now - _missingCheckedAt > TimeSpan.FromMinutes(1))
+        var all = _missingAllDue || now - _missingCheckedAt > TimeSpan.FromMinutes(1);
+        if ((all || _missingYearsDue.Count > 0) && RefreshMissing(all))
         {
-            if (RefreshMissing())
-            {
-                await register.WriteStateAsync();
-            }
+            await register.WriteStateAsync();
         }
         var matching = register.State.Warnings.Values
             .Where(w => filter.State switch { "cleared" => !w.Active, "all" => true, _ => w.Active })
@@ -149,10 +152,17 @@ public sealed partial class CountyGrain
     /// evaluates whatever is due first; the persisted <see cref="WarningRegisterState.CheckedSequence"/> makes a new
     /// activation catch up after a crash.
     /// </summary>
-    private void MarkForWarningCheck(IEnumerable<string> indicators)
+    private void MarkForWarningCheck(IEnumerable<string> indicators, IEnumerable<int>? years = null)
     {
         _warningCheckDue.UnionWith(indicators);
-        _missingDirty = true;
+        if (years is null)
+        {
+            _missingAllDue = true;
+        }
+        else
+        {
+            _missingYearsDue.UnionWith(years);
+        }
         if (_warningTimer is null && _warningCheckDue.Count > 0)
         {
             _warningTimer = this.RegisterGrainTimer(async _ =>
@@ -214,10 +224,10 @@ public sealed partial class CountyGrain
         var now = time.GetUtcNow();
         var changed = UpdateWarnings(detected, now);
         changed |= UpdateCrossIndicatorRules(indicators, now);
-        if (_missingDirty)
+        if (_missingAllDue || _missingYearsDue.Count > 0)
         {
             // While at it (in the background, after the push): so a reader later finds the register current.
-            changed |= RefreshMissing();
+            changed |= RefreshMissing(_missingAllDue);
         }
         _warningCheckDue.ExceptWith(indicators);
         if (changed || register.State.CheckedSequence != sequence)
@@ -269,20 +279,29 @@ public sealed partial class CountyGrain
         return Reconcile(active, detected, now);
     }
 
-    /// <summary>Re-runs the missing-report rule for every year whose deadline has passed.</summary>
-    private bool RefreshMissing()
+    /// <summary>
+    /// Re-runs the missing-report rule for every year whose deadline has passed (<paramref name="all"/>), or for the
+    /// years whose figures changed since they were last checked; a year's warnings depend only on its own figures.
+    /// </summary>
+    private bool RefreshMissing(bool all)
     {
         var now = time.GetUtcNow();
         var deadline = monitoring.Value.ToWarningOptions().Deadline;
-        var years = Enumerable.Range(data.BaselineYear, Math.Max(0, now.Year - data.BaselineYear + 1)).Where(y => deadline.HasPassed(y, now)).ToArray();
-        var active = register.State.Warnings.Values.Where(w => w.Active && w.Kind == MissingKind).ToList();
+        var only = all ? null : _missingYearsDue.ToHashSet();
+        var years = Enumerable.Range(data.BaselineYear, Math.Max(0, now.Year - data.BaselineYear + 1))
+            .Where(y => deadline.HasPassed(y, now) && (only is null || only.Contains(y))).ToArray();
+        var active = register.State.Warnings.Values.Where(w => w.Active && w.Kind == MissingKind && (only is null || only.Contains(w.Year))).ToList();
+        _missingYearsDue.Clear();
+        if (all)
+        {
+            _missingAllDue = false;
+            _missingCheckedAt = now;
+        }
         if (years.Length == 0 && active.Count == 0)
         {
             return false;
         }
-        var reports = Reports();
-        _missingDirty = false;
-        _missingCheckedAt = now;
+        var reports = Reports(only);
         var detected = years.SelectMany(y => WarningDetector.MissingReports(ExpectedCells(y), reports, y, now, deadline))
             .Select(SeriesWarnings.ToDetected)
             .ToDictionary(d => d.Key, StringComparer.Ordinal);
@@ -343,9 +362,10 @@ public sealed partial class CountyGrain
         .Select(i => new ExpectedCell(_code, i.Code, year, i.Department));
 
     /// <summary>Each indicator and year with a figure, first reported when (timeliness is judged by the first report).</summary>
-    private List<CellReport> Reports() =>
+    private List<CellReport> Reports(IReadOnlySet<int>? years = null) =>
     [
         .. _figures.Values.SelectMany(f => f.Figures()
+            .Where(x => years is null || years.Contains(x.Year))
             .GroupBy(x => x.Year)
             .Select(g => new CellReport(_code, f.Indicator.Code, g.Key, g.Min(x => x.Stored.FirstReported)))),
     ];

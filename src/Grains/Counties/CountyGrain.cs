@@ -152,7 +152,7 @@ public sealed partial class CountyGrain(
             var (outcomes, cells) = await ApplyAsync(state.State.Pending);
             await ParentGrain().ApplyChildCellsAsync(_code, Version, cells);
             PlansMetrics.RollupLag.Record(time.GetElapsedTime(recorded).TotalMilliseconds);
-            MarkForWarningCheck(rows.Select(r => r.Indicator));
+            MarkForWarningCheck(rows.Select(r => r.Indicator), rows.Select(r => r.Year));
             // Applied everywhere: forget the batch, so that a reactivation (e.g. every county at a cold start) does not
             // re-apply it and write its year rows again. One more row in a shared storage flush.
             state.State.Pending = null;
