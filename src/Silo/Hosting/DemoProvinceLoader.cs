@@ -45,7 +45,11 @@ public sealed class DemoProvinceLoader(
                 Interlocked.Add(ref values, rows.Length);
             }
         });
-        logger.LogInformation("Demo province {Province}: {Counties} counties, {Values} synthetic values for {First}–{Last} loaded in {Seconds:F1} s",
+        // Each county evaluates a push's warnings 5 s after it (MonitoringOptions.WarningDelay); have them do it now, so
+        // that the demo is ready with its early warnings and its first visitor does not share the silo with that work.
+        await Parallel.ForEachAsync(counties, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken }, async (county, ct) =>
+            await grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(county.Code)).GetWarningsAsync(new WarningFilter(Limit: 1)));
+        logger.LogInformation("Demo province {Province}: {Counties} counties, {Values} synthetic values for {First}–{Last} loaded and evaluated in {Seconds:F1} s",
             province, counties.Length, values, firstYear, lastYear, clock.Elapsed.TotalSeconds);
     }
 }
