@@ -7,7 +7,7 @@ namespace OrleansPlans;
 /// <summary>
 /// Activates every province roll-up at silo start, which activates its cities and they their counties (each reads its
 /// children's contributions). Without it the first reader of a province after a deploy or restart waits for the whole
-/// hierarchy — ~200 activations for a province, ~3,200 nationally, each county re-reading its indicators' cells — and
+/// hierarchy — ~200 activations for a province, ~3,200 nationally, each county reading its year rows — and
 /// so does the first county push, whose city and province activate on its way up. After a restart of a province with
 /// data this is the whole cold start (8.7–9.8 s in the benchmark); readiness now reports it instead of the open port.
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class RollupWarmup(IGrainFactory grains, PlanData data, ILogger<Ro
 {
     /// <summary>
     /// Starts warming the given provinces and waits for it at most <paramref name="wait"/>; a warm-up still running
-    /// then goes on in the background (a national cold start re-reads ~650,000 indicator grains; readiness must not
+    /// then goes on in the background (a national cold start re-reads 2,854 counties' figures; readiness must not
     /// wait for all of them). Only the provinces a deployment serves: every county activation also registers its
     /// deadline reminder, and warming all 31 provinces of the division table for a one-province deployment cost a cold
     /// start 3 s (2,851 counties instead of 183).
