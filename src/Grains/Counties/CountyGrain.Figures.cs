@@ -100,8 +100,8 @@ public sealed partial class CountyGrain
     /// <summary>
     /// Moves figures stored per indicator (<see cref="StorageNames.IndicatorSeriesState"/>) into year rows: read every
     /// indicator row (and the departments' first-report times), write the year rows, record the new layout, then clear
-    /// the old indicator rows. A crash before the layout is
-    /// recorded repeats the move from the untouched old rows; after it, old rows left behind are never read again.
+    /// the old indicator rows. A crash before the layout is recorded repeats the move from the untouched old rows;
+    /// after it, old rows left behind are never read again.
     /// </summary>
     private async Task MoveIndicatorRowsAsync()
     {
