@@ -411,3 +411,62 @@ BEGIN
                                   AND tablename = 'data_value_ledger' AND indexdef LIKE '%(batch_id)%'),
         'ledger: indexes on (org_unit, indicator, year) and (batch_id)');
 END $$;
+
+-------------------------------------------------------------------------------------------------
+-- data_value_ledger_push (0011): one row per push; data_value_ledger_entries: one row per value
+-------------------------------------------------------------------------------------------------
+DO $$
+DECLARE
+    b      uuid := gen_random_uuid();
+    n      bigint;
+    failed boolean;
+BEGIN
+    INSERT INTO data_value_ledger_push (batch_id, org_unit, principal, indicators, years, disaggregations,
+        old_numerators, old_denominators, old_values, new_numerators, new_denominators, new_values, departments)
+    VALUES (b, '440106', 'county-440106', '{maternal-mortality-rate,children-homes-count}', '{2024,2024}', '{"",area=urban}',
+            '{1,NULL}', '{12000,NULL}', '{NULL,NULL}', '{2,NULL}', '{12000,NULL}', '{NULL,17}', '{health,NULL}');
+    PERFORM smoke_check((SELECT count(*) FROM data_value_ledger_entries WHERE batch_id = b) = 2
+                    AND (SELECT new_value FROM data_value_ledger_entries WHERE batch_id = b AND disaggregation = 'area=urban') = 17
+                    AND (SELECT department FROM data_value_ledger_entries WHERE batch_id = b AND disaggregation = 'area=urban') IS NULL
+                    AND (SELECT old_numerator FROM data_value_ledger_entries WHERE batch_id = b AND disaggregation = '') = 1,
+        'ledger push: its entries are read one row per value from data_value_ledger_entries, element by element');
+
+    INSERT INTO data_value_ledger_push (batch_id, org_unit, principal, indicators, years, disaggregations,
+        old_numerators, old_denominators, old_values, new_numerators, new_denominators, new_values, departments)
+    VALUES (b, '440106', 'county-440106', '{x}', '{2024}', '{""}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{1}', '{NULL}')
+    ON CONFLICT (batch_id, org_unit) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM smoke_check(n = 0 AND (SELECT count(*) FROM data_value_ledger_push WHERE batch_id = b) = 1,
+        'ledger push: a second row for the same (batch, org unit) is refused (replays insert nothing)');
+
+    failed := false;
+    BEGIN
+        INSERT INTO data_value_ledger_push (batch_id, org_unit, principal, indicators, years, disaggregations,
+            old_numerators, old_denominators, old_values, new_numerators, new_denominators, new_values, departments)
+        VALUES (gen_random_uuid(), '440106', 'p', '{a,b}', '{2024}', '{"",""}', '{NULL,NULL}', '{NULL,NULL}', '{NULL,NULL}',
+                '{NULL,NULL}', '{NULL,NULL}', '{1,2}', '{NULL,NULL}');
+    EXCEPTION WHEN check_violation THEN failed := true;
+    END;
+    PERFORM smoke_check(failed, 'ledger push: arrays of different lengths are refused');
+
+    failed := false;
+    BEGIN
+        UPDATE data_value_ledger_push SET principal = 'someone-else' WHERE batch_id = b;
+    EXCEPTION WHEN insufficient_privilege THEN failed := true;
+    END;
+    PERFORM smoke_check(failed, 'ledger push: UPDATE is rejected (append-only)');
+    failed := false;
+    BEGIN
+        DELETE FROM data_value_ledger_push WHERE batch_id = b;
+    EXCEPTION WHEN insufficient_privilege THEN failed := true;
+    END;
+    PERFORM smoke_check(failed, 'ledger push: DELETE is rejected (append-only)');
+    failed := false;
+    BEGIN
+        DELETE FROM data_value_ledger_entries WHERE batch_id = b;
+    EXCEPTION WHEN object_not_in_prerequisite_state OR feature_not_supported THEN failed := true;
+    END;
+    PERFORM smoke_check(failed, 'ledger entries: the view cannot be changed');
+    PERFORM smoke_check((SELECT count(*) FROM data_value_ledger_entries e JOIN data_value_ledger l USING (batch_id)) > 0,
+        'ledger entries: rows recorded per value (0005) are in the view too');
+END $$;

@@ -223,7 +223,7 @@ public sealed class PostgresRoleAssignmentStore(SecurityDatabase db) : IRoleAssi
         r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), new DateTimeOffset(r.GetDateTime(4), TimeSpan.Zero), r.GetString(5));
 }
 
-/// <summary>The per-value before/after of pushes, from the append-only data_value_ledger (0005).</summary>
+/// <summary>The per-value before/after of pushes, from the append-only ledger (db/migrations/0005, 0011).</summary>
 public sealed class PostgresLedgerReader(SecurityDatabase db) : IDataValueLedgerReader
 {
     public Task<IReadOnlyList<LedgerEntry>> ReadBatchesAsync(IReadOnlyCollection<Guid> batches, CancellationToken cancellationToken = default) => SecurityDatabase.Guard(async () =>
@@ -231,7 +231,7 @@ public sealed class PostgresLedgerReader(SecurityDatabase db) : IDataValueLedger
         await using var command = db.DataSource.CreateCommand("""
             SELECT batch_id, principal, recorded_at, org_unit, indicator, year, disaggregation,
                    old_numerator, old_denominator, old_value, new_numerator, new_denominator, new_value, department
-            FROM data_value_ledger WHERE batch_id = ANY(@batches) LIMIT 100000
+            FROM data_value_ledger_entries WHERE batch_id = ANY(@batches) LIMIT 100000
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid[]>("batches", [.. batches]));
         var entries = new List<LedgerEntry>();

@@ -1,25 +1,27 @@
 using Npgsql;
-using NpgsqlTypes;
 
 namespace OrleansPlans.Silo.Hosting;
 
 /// <summary>
-/// Appends a push's ledger entries to <c>data_value_ledger</c> with one binary COPY, once per (batch, org unit): a
-/// replayed batch (a county finishing a recorded push after a crash) finds its rows already there and adds nothing.
+/// Appends a push's ledger entries as one <c>data_value_ledger_push</c> row per (batch, org unit), the entries' fields
+/// as parallel arrays (db/migrations/0011); <c>data_value_ledger_entries</c> shows them one row per value.
 /// </summary>
 /// <remarks>
-/// Idempotency is per push rather than per row (db/migrations/0009): a county appends each batch's entries in one call,
-/// after every indicator grain applied it, so the rows of a batch are committed all together or not at all, and a replay
-/// produces the same rows. The check and the COPY run in one transaction under an advisory lock on the batch, so two
-/// appends of the same batch (a duplicate activation during a partition) cannot both pass the check. COPY instead of an
-/// INSERT … ON CONFLICT over unnested arrays: the ledger was the largest statement of a push after the state writes.
+/// One row per push instead of one per value: the per-value COPY was half of PostgreSQL's CPU during a reporting
+/// deadline (three index entries per value) and a tenth of the silo's (docs/benchmarks.md, session 9). Idempotency is
+/// per push: the unique (batch_id, org_unit) makes a replay (a county finishing a recorded push after a crash) and a
+/// racing duplicate (two activations during a partition) insert nothing, and the statement also skips a push an
+/// earlier version of the silo recorded row by row in <c>data_value_ledger</c>. The pushes of one call are written in
+/// one round trip and one implicit transaction: all or none.
 /// </remarks>
 public sealed class PostgresDataValueLedger(NpgsqlDataSource dataSource) : IDataValueLedger
 {
-    private const string Copy = """
-        COPY data_value_ledger (batch_id, principal, recorded_at, org_unit, indicator, year, disaggregation,
-            old_numerator, old_denominator, old_value, new_numerator, new_denominator, new_value, department)
-        FROM STDIN (FORMAT BINARY)
+    private const string Insert = """
+        INSERT INTO data_value_ledger_push (batch_id, org_unit, principal, recorded_at, indicators, years, disaggregations,
+            old_numerators, old_denominators, old_values, new_numerators, new_denominators, new_values, departments)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+         WHERE NOT EXISTS (SELECT 1 FROM data_value_ledger l WHERE l.batch_id = $1 AND l.org_unit = $2)
+        ON CONFLICT (batch_id, org_unit) DO NOTHING
         """;
 
     public async Task AppendAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken = default)
@@ -28,73 +30,66 @@ public sealed class PostgresDataValueLedger(NpgsqlDataSource dataSource) : IData
         {
             return;
         }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = dataSource.CreateBatch();
         foreach (var push in entries.GroupBy(e => (e.BatchId, e.OrgUnit)))
         {
-            await AppendPushAsync(connection, push.Key.BatchId, push.Key.OrgUnit, [.. push], cancellationToken);
+            batch.BatchCommands.Add(PushRow(push.Key.BatchId, push.Key.OrgUnit, [.. push]));
         }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task AppendPushAsync(NpgsqlConnection connection, Guid batch, string orgUnit, LedgerEntry[] entries, CancellationToken cancellationToken)
+    private static NpgsqlBatchCommand PushRow(Guid batchId, string orgUnit, LedgerEntry[] entries)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Two statements in one round trip: the check must take its snapshot after the lock is held (a single
-        // statement's snapshot predates the lock wait, and would miss rows committed by the holder meanwhile).
-        await using (var check = new NpgsqlBatch(connection, transaction)
+        var first = entries[0];
+        // One push has one principal and one time (the county's batch); a row holds them once.
+        if (entries.Any(e => e.Principal != first.Principal || e.RecordedAt != first.RecordedAt))
         {
-            BatchCommands =
+            throw new ArgumentException($"The ledger entries of batch {batchId} at {orgUnit} differ in principal or time.", nameof(entries));
+        }
+        var count = entries.Length;
+        var indicators = new string[count];
+        var years = new int[count];
+        var disaggregations = new string[count];
+        var oldNumerators = new decimal?[count];
+        var oldDenominators = new decimal?[count];
+        var oldValues = new decimal?[count];
+        var newNumerators = new decimal?[count];
+        var newDenominators = new decimal?[count];
+        var newValues = new decimal?[count];
+        var departments = new string?[count];
+        for (var i = 0; i < count; i++)
+        {
+            var e = entries[i];
+            indicators[i] = e.Indicator;
+            years[i] = e.Year;
+            disaggregations[i] = e.Disaggregation;
+            oldNumerators[i] = e.Old?.Numerator;
+            oldDenominators[i] = e.Old?.Denominator;
+            oldValues[i] = e.Old?.Value;
+            newNumerators[i] = e.New.Numerator;
+            newDenominators[i] = e.New.Denominator;
+            newValues[i] = e.New.Value;
+            departments[i] = e.New.Department;
+        }
+        return new NpgsqlBatchCommand(Insert)
+        {
+            Parameters =
             {
-                new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2, 0))")
-                {
-                    Parameters = { new NpgsqlParameter<Guid> { TypedValue = batch }, new NpgsqlParameter<string> { TypedValue = orgUnit } },
-                },
-                new NpgsqlBatchCommand("SELECT EXISTS (SELECT 1 FROM data_value_ledger WHERE batch_id = $1 AND org_unit = $2)")
-                {
-                    Parameters = { new NpgsqlParameter<Guid> { TypedValue = batch }, new NpgsqlParameter<string> { TypedValue = orgUnit } },
-                },
+                new NpgsqlParameter<Guid> { TypedValue = batchId },
+                new NpgsqlParameter<string> { TypedValue = orgUnit },
+                new NpgsqlParameter<string> { TypedValue = first.Principal },
+                new NpgsqlParameter<DateTime> { TypedValue = first.RecordedAt.UtcDateTime },
+                new NpgsqlParameter<string[]> { TypedValue = indicators },
+                new NpgsqlParameter<int[]> { TypedValue = years },
+                new NpgsqlParameter<string[]> { TypedValue = disaggregations },
+                new NpgsqlParameter<decimal?[]> { TypedValue = oldNumerators },
+                new NpgsqlParameter<decimal?[]> { TypedValue = oldDenominators },
+                new NpgsqlParameter<decimal?[]> { TypedValue = oldValues },
+                new NpgsqlParameter<decimal?[]> { TypedValue = newNumerators },
+                new NpgsqlParameter<decimal?[]> { TypedValue = newDenominators },
+                new NpgsqlParameter<decimal?[]> { TypedValue = newValues },
+                new NpgsqlParameter<string?[]> { TypedValue = departments },
             },
-        })
-        {
-            await using var reader = await check.ExecuteReaderAsync(cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            if (reader.GetBoolean(0))
-            {
-                return; // recorded by the attempt that crashed after committing it; the transaction only held the lock
-            }
-        }
-        await using (var writer = await connection.BeginBinaryImportAsync(Copy, cancellationToken))
-        {
-            foreach (var e in entries)
-            {
-                await writer.StartRowAsync(cancellationToken);
-                await writer.WriteAsync(e.BatchId, NpgsqlDbType.Uuid, cancellationToken);
-                await writer.WriteAsync(e.Principal, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(e.RecordedAt.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
-                await writer.WriteAsync(e.OrgUnit, NpgsqlDbType.Char, cancellationToken);
-                await writer.WriteAsync(e.Indicator, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(e.Year, NpgsqlDbType.Integer, cancellationToken);
-                await writer.WriteAsync(e.Disaggregation, NpgsqlDbType.Text, cancellationToken);
-                await Number(writer, e.Old?.Numerator, cancellationToken);
-                await Number(writer, e.Old?.Denominator, cancellationToken);
-                await Number(writer, e.Old?.Value, cancellationToken);
-                await Number(writer, e.New.Numerator, cancellationToken);
-                await Number(writer, e.New.Denominator, cancellationToken);
-                await Number(writer, e.New.Value, cancellationToken);
-                if (e.New.Department is { } department)
-                {
-                    await writer.WriteAsync(department, NpgsqlDbType.Text, cancellationToken);
-                }
-                else
-                {
-                    await writer.WriteNullAsync(cancellationToken);
-                }
-            }
-            await writer.CompleteAsync(cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
+        };
     }
-
-    private static Task Number(NpgsqlBinaryImporter writer, decimal? value, CancellationToken cancellationToken) =>
-        value is { } v ? writer.WriteAsync(v, NpgsqlDbType.Numeric, cancellationToken) : writer.WriteNullAsync(cancellationToken);
 }
