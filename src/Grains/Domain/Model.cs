@@ -148,13 +148,34 @@ public static class Disaggregation
         return string.Join(';', parts.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value));
     }
 
+    /// <summary>
+    /// Parsed keys, shared: the warning rules parse the disaggregation of every figure they compare with its total, once
+    /// per push and indicator (docs/benchmarks.md, session 9), and the keys in use are the catalogue's few dozen. Bounded,
+    /// because keys can also come from requests: past the bound a key is parsed without being remembered.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> Parsed = new(StringComparer.Ordinal);
+
+    private const int MaxRemembered = 4096;
+
+    /// <summary>The category → option pairs of a key (immutable, possibly shared between callers).</summary>
     public static IReadOnlyDictionary<string, string> Parse(string key)
     {
         if (string.IsNullOrEmpty(key))
         {
             return FrozenDictionary<string, string>.Empty;
         }
-        return key.Split(';').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
+        if (Parsed.TryGetValue(key, out var parsed))
+        {
+            return parsed;
+        }
+        parsed = key.Split(';').Select(p => p.Split('=', 2))
+            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal) // a repeated category throws, as before
+            .AsReadOnly(); // keeps the key's order (responses list the pairs as written)
+        if (Parsed.Count < MaxRemembered)
+        {
+            Parsed.TryAdd(key, parsed);
+        }
+        return parsed;
     }
 
     /// <summary>Chinese label for display: 城镇 / 农村 / 男 / 女 / age band.</summary>

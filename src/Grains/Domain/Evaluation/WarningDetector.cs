@@ -96,43 +96,46 @@ public static class WarningDetector
             return null;
         }
         var change = current - previous;
-        var numbers = new Dictionary<string, double> { ["previous"] = (double)previous, ["current"] = (double)current, ["change"] = (double)change };
-        var reasons = new List<string>();
+        // Judged first, numbers and messages built only for a warning: most changes are none, and the county judges
+        // every changed indicator after every push (docs/benchmarks.md, session 9).
+        double? percent = previous != 0m
+            ? (double)(change * 100m / Math.Abs(previous)) // in decimal, so an exact 30% is 30, not 30.000000000000004
+            : null;
+        var percentBreached = percent is { } pc && Math.Abs(pc) > options.PercentChangeThreshold;
 
-        if (previous != 0m)
+        var history = YearlyChanges(s.Series, year);
+        (double Z, decimal Median, decimal Mad)? scored = history.Count >= options.MinChangesForZScore ? ModifiedZ(change, history) : null;
+        // A smooth series has a tiny MAD, which makes any wobble an "outlier" (0.25 points on a 59% rate scored
+        // z = −8.7 on the demo data); an outlier is worth a warning only when the change is material as well.
+        var zBreached = scored is { } sc && Math.Abs(sc.Z) > options.ModifiedZThreshold
+            && (previous == 0m || Math.Abs((double)(change * 100m / Math.Abs(previous))) >= options.MinPercentChangeForZScore);
+        if (!percentBreached && !zBreached)
         {
-            // In decimal, so an exact 30% is 30, not 30.000000000000004.
-            var percent = (double)(change * 100m / Math.Abs(previous));
-            numbers["percentChange"] = percent;
-            if (Math.Abs(percent) > options.PercentChangeThreshold)
-            {
-                reasons.Add($"changed {percent.ToString("+0.#;-0.#", Inv)}% (limit ±{options.PercentChangeThreshold.ToString("0.#", Inv)}%)");
-            }
+            return null;
         }
 
-        var history = s.Series.Keys.Where(y => y <= year)
-            .Select(y => (Now: Figure(s.Series, y), Before: Figure(s.Series, y - 1)))
-            .Where(p => p.Now is not null && p.Before is not null)
-            .Select(p => p.Now!.Value - p.Before!.Value)
-            .ToList();
-        if (history.Count >= options.MinChangesForZScore && ModifiedZ(change, history) is var (z, median, spread))
+        var numbers = new Dictionary<string, double> { ["previous"] = (double)previous, ["current"] = (double)current, ["change"] = (double)change };
+        var reasons = new List<string>(2);
+        if (percent is { } p)
         {
+            numbers["percentChange"] = p;
+            if (percentBreached)
+            {
+                reasons.Add($"changed {p.ToString("+0.#;-0.#", Inv)}% (limit ±{options.PercentChangeThreshold.ToString("0.#", Inv)}%)");
+            }
+        }
+        if (scored is { } zScore)
+        {
+            var (z, median, spread) = zScore;
             numbers["modifiedZ"] = z;
             numbers["medianChange"] = (double)median;
             numbers["mad"] = (double)spread;
-            // A smooth series has a tiny MAD, which makes any wobble an "outlier" (0.25 points on a 59% rate scored
-            // z = −8.7 on the demo data); an outlier is worth a warning only when the change is material as well.
-            var material = previous == 0m || Math.Abs((double)(change * 100m / Math.Abs(previous))) >= options.MinPercentChangeForZScore;
-            if (Math.Abs(z) > options.ModifiedZThreshold && material)
+            if (zBreached)
             {
                 reasons.Add($"modified z-score {z.ToString("0.##", Inv)} against {history.Count} yearly changes (limit {options.ModifiedZThreshold.ToString("0.##", Inv)})");
             }
         }
 
-        if (reasons.Count == 0)
-        {
-            return null;
-        }
         return new Warning(WarningKind.Fluctuation, s.OrgUnit, s.Indicator.Code, year, s.Disaggregation, "", s.Department,
             $"{year - 1}→{year}: {Trend.Number(previous)} → {Trend.Number(current)}; " + string.Join("; ", reasons), numbers);
     }
@@ -161,6 +164,20 @@ public static class WarningDetector
     }
 
     private static decimal? Figure(IReadOnlyDictionary<int, decimal?> series, int year) => series.TryGetValue(year, out var v) ? v : null;
+
+    /// <summary>Every change between adjacent years that both have a figure, up to and including <paramref name="year"/>, in the series' order.</summary>
+    private static List<decimal> YearlyChanges(IReadOnlyDictionary<int, decimal?> series, int year)
+    {
+        var changes = new List<decimal>(series.Count);
+        foreach (var (y, now) in series)
+        {
+            if (y <= year && now is { } n && Figure(series, y - 1) is { } before)
+            {
+                changes.Add(n - before);
+            }
+        }
+        return changes;
+    }
 
     /// <summary>
     /// (c) Expected cells of <paramref name="year"/> with no report once the deadline has passed at <paramref name="now"/>.
@@ -239,36 +256,53 @@ public static class WarningDetector
     private static IEnumerable<Warning> SubgroupViolations(ReportedFigure total, IEnumerable<ReportedFigure> all, WarningOptions options)
     {
         var indicator = total.Indicator;
-        var byCategory = all
-            .Where(f => f.OrgUnit == total.OrgUnit && f.Indicator.Code == indicator.Code && f.Disaggregation != Disaggregation.Total)
-            .Select(f => (Figure: f, Parts: Disaggregation.Parse(f.Disaggregation)))
-            .Where(p => p.Parts.Count == 1)
-            .GroupBy(p => p.Parts.Keys.Single(), StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal);
-        foreach (var group in byCategory)
+        // The single-category figures of the total's org unit and indicator, by category in ordinal order (in plain loops:
+        // the county judges every changed indicator after every push, docs/benchmarks.md, session 9).
+        SortedDictionary<string, List<(ReportedFigure Figure, string Option)>>? byCategory = null;
+        foreach (var f in all)
         {
-            var subs = group.Select(p => p.Figure).ToList();
-            var present = group.Select(p => p.Parts.Values.Single()).ToHashSet(StringComparer.Ordinal);
-            var categoryOptions = indicator.OptionsOf(group.Key);
-            var complete = categoryOptions.Count > 0 && categoryOptions.All(present.Contains);
-            var problems = new List<string>();
-            var numbers = new Dictionary<string, double>();
+            if (f.Disaggregation == Disaggregation.Total || f.OrgUnit != total.OrgUnit || f.Indicator.Code != indicator.Code
+                || Disaggregation.Parse(f.Disaggregation) is not { Count: 1 } parts)
+            {
+                continue;
+            }
+            foreach (var (category, option) in parts)
+            {
+                byCategory ??= new(StringComparer.Ordinal);
+                if (!byCategory.TryGetValue(category, out var members))
+                {
+                    byCategory[category] = members = [];
+                }
+                members.Add((f, option));
+            }
+        }
+        if (byCategory is null)
+        {
+            yield break;
+        }
+        foreach (var (category, members) in byCategory)
+        {
+            var categoryOptions = indicator.OptionsOf(category);
+            var complete = categoryOptions.Count > 0 && categoryOptions.All(o => members.Exists(m => m.Option == o));
+            List<(string Name, decimal Sum, decimal Total)> sums = new(2);
+            var broken = false;
 
             void Check(string name, Func<ReportedFigure, decimal?> part)
             {
-                if (part(total) is not { } t || subs.Any(s => part(s) is null))
+                if (part(total) is not { } t || members.Exists(m => part(m.Figure) is null))
                 {
                     return;
                 }
-                var sum = subs.Sum(s => part(s)!.Value);
-                numbers[name + "Sum"] = (double)sum;
-                numbers[name + "Total"] = (double)t;
-                if (complete ? sum != t : sum > t)
+                var sum = 0m;
+                foreach (var m in members)
                 {
-                    problems.Add($"Σ {name} {Trend.Number(sum)} {(complete ? "≠" : ">")} total {Trend.Number(t)}");
+                    sum += part(m.Figure)!.Value;
                 }
+                sums.Add((name, sum, t));
+                broken |= complete ? sum != t : sum > t;
             }
 
+            (decimal Weighted, decimal Mean)? means = null;
             switch (indicator.Kind)
             {
                 case IndicatorKind.Rate or IndicatorKind.Percentage:
@@ -280,27 +314,45 @@ public static class WarningDetector
                     break;
                 case IndicatorKind.Mean:
                     Check("weight", f => f.Denominator);
-                    if (complete && total.Value is { } mean && total.Denominator is not null && subs.All(s => s.Value is not null && s.Denominator is not null))
+                    if (complete && total.Value is { } mean && total.Denominator is not null && members.TrueForAll(m => m.Figure.Value is not null && m.Figure.Denominator is not null))
                     {
-                        var weight = subs.Sum(s => s.Denominator!.Value);
+                        var weight = members.Sum(m => m.Figure.Denominator!.Value);
                         if (weight > 0m)
                         {
-                            var weighted = subs.Sum(s => s.Value!.Value * s.Denominator!.Value) / weight;
-                            numbers["weightedMean"] = (double)weighted;
-                            numbers["mean"] = (double)mean;
-                            if (Math.Abs(weighted - mean) > options.MeanTolerance)
-                            {
-                                problems.Add($"weighted mean of sub-groups {Trend.Number(weighted)} differs from total {Trend.Number(mean)} by more than {Trend.Number(options.MeanTolerance)}");
-                            }
+                            var weighted = members.Sum(m => m.Figure.Value!.Value * m.Figure.Denominator!.Value) / weight;
+                            means = (weighted, mean);
+                            broken |= Math.Abs(weighted - mean) > options.MeanTolerance;
                         }
                     }
                     break;
             }
-            if (problems.Count > 0)
+            if (!broken)
             {
-                yield return new Warning(WarningKind.ValidationRule, total.OrgUnit, indicator.Code, total.Year, Disaggregation.Total, "subgroups:" + group.Key, total.Department,
-                    $"{group.Key} sub-groups{(complete ? "" : " (incomplete)")} do not add up to the total: " + string.Join("; ", problems), numbers);
+                continue;
             }
+            var numbers = new Dictionary<string, double>();
+            var problems = new List<string>();
+            foreach (var (name, sum, t) in sums)
+            {
+                numbers[name + "Sum"] = (double)sum;
+                numbers[name + "Total"] = (double)t;
+                if (complete ? sum != t : sum > t)
+                {
+                    problems.Add($"Σ {name} {Trend.Number(sum)} {(complete ? "≠" : ">")} total {Trend.Number(t)}");
+                }
+            }
+            if (means is { } weightedMeans)
+            {
+                var (w, m) = weightedMeans;
+                numbers["weightedMean"] = (double)w;
+                numbers["mean"] = (double)m;
+                if (Math.Abs(w - m) > options.MeanTolerance)
+                {
+                    problems.Add($"weighted mean of sub-groups {Trend.Number(w)} differs from total {Trend.Number(m)} by more than {Trend.Number(options.MeanTolerance)}");
+                }
+            }
+            yield return new Warning(WarningKind.ValidationRule, total.OrgUnit, indicator.Code, total.Year, Disaggregation.Total, "subgroups:" + category, total.Department,
+                $"{category} sub-groups{(complete ? "" : " (incomplete)")} do not add up to the total: " + string.Join("; ", problems), numbers);
         }
     }
 
