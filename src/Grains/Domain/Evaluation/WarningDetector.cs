@@ -108,7 +108,7 @@ public static class WarningDetector
         // A smooth series has a tiny MAD, which makes any wobble an "outlier" (0.25 points on a 59% rate scored
         // z = −8.7 on the demo data); an outlier is worth a warning only when the change is material as well.
         var zBreached = scored is { } sc && Math.Abs(sc.Z) > options.ModifiedZThreshold
-            && (previous == 0m || Math.Abs((double)(change * 100m / Math.Abs(previous))) >= options.MinPercentChangeForZScore);
+            && (percent is not { } pct || Math.Abs(pct) >= options.MinPercentChangeForZScore); // no percent: previous was 0
         if (!percentBreached && !zBreached)
         {
             return null;
