@@ -20,6 +20,23 @@ BEGIN
 END;
 $fn$;
 
+-- smoke_refused(sql, sqlstates): whether the statement fails with one of the given SQLSTATEs (its effects, if any,
+-- are rolled back with the failed subtransaction). Any other error propagates.
+CREATE OR REPLACE FUNCTION smoke_refused(_sql text, _states text[])
+RETURNS boolean
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+    EXECUTE _sql;
+    RETURN false;
+EXCEPTION WHEN OTHERS THEN
+    IF SQLSTATE = ANY (_states) THEN
+        RETURN true;
+    END IF;
+    RAISE;
+END;
+$fn$;
+
 CREATE OR REPLACE FUNCTION smoke_sql(_key text, _p jsonb)
 RETURNS text
 LANGUAGE plpgsql
