@@ -179,18 +179,23 @@ public sealed class Baselines(string connectionString, Scenario scenario, BenchO
             await QueryOnceAsync(dataSource, year);
         }
         var recorders = Enumerable.Range(0, readers).Select(_ => new Recorder()).ToArray();
-        var deadline = Stopwatch.GetTimestamp() + (long)(options.ReadSeconds * Stopwatch.Frequency);
-        var clock = Stopwatch.StartNew();
+        // The same unmeasured warm-up as the gateway's read phases: the readers run from the start, and a query counts
+        // when it starts after the warm-up.
+        var measureFrom = Stopwatch.GetTimestamp() + (long)(options.ReadWarmupSeconds * Stopwatch.Frequency);
+        var deadline = measureFrom + (long)(options.ReadSeconds * Stopwatch.Frequency);
         await Task.WhenAll(Enumerable.Range(0, readers).Select(r => Task.Run(async () =>
         {
             while (Stopwatch.GetTimestamp() < deadline)
             {
                 var start = Stopwatch.GetTimestamp();
                 await QueryOnceAsync(dataSource, year);
-                recorders[r].Add(start);
+                if (start >= measureFrom)
+                {
+                    recorders[r].Add(start);
+                }
             }
         })));
-        var seconds = clock.Elapsed.TotalSeconds;
+        var seconds = Stopwatch.GetElapsedTime(measureFrom).TotalSeconds;
         var latency = Recorder.Merge(recorders);
         return new SqlRollupResult(scenario.Values, copySeconds, scenario.Values / copySeconds, readers, seconds, latency.Count, latency.Count / seconds,
             latency, resultRows, matches, plan);

@@ -315,12 +315,36 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
             using var warm = await client.SendAsync(ReadRequest(path, wire is not null, null));
             await warm.Content.ReadAsByteArrayAsync();
         }
+        return await ReadConcurrentlyAsync(path, readers, seconds, conditional, wire);
+    }
+
+    /// <summary>
+    /// The readers read <paramref name="path"/> as a measured phase would, for <paramref name="seconds"/>, and nothing is
+    /// kept (BenchOptions.ReadWarmupSeconds). A measured phase started right after it finds the gateway's read path
+    /// compiled at tier 1 and its connections open.
+    /// </summary>
+    public async Task WarmUpReadsAsync(string path, int readers, double seconds, bool conditional = false, HttpClient? wire = null)
+    {
+        if (seconds > 0)
+        {
+            await ReadConcurrentlyAsync(path, readers, seconds, conditional, wire);
+        }
+    }
+
+    private async Task<ReadResult> ReadConcurrentlyAsync(string path, int readers, double seconds, bool conditional, HttpClient? wire)
+    {
+        var client = wire ?? http;
         var recorders = Enumerable.Range(0, readers).Select(_ => new Recorder()).ToArray();
         long errors = 0, bytes = 0, notModified = 0, documentBytes = 0, documents = 0;
         var deadline = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, readers).Select(r => Task.Run(async () =>
         {
+            if (wire is not null && !options.HttpClientReaders)
+            {
+                await ReadRawAsync(r);
+                return;
+            }
             EntityTagHeaderValue? etag = null;
             // Each reader drains bodies through its own buffer: a 167 KB byte[] per response would be a large-object
             // allocation in this process, and its gen-2 collections would show up as the server's tail latency.
@@ -374,6 +398,50 @@ public sealed class Load(HttpClient http, Scenario scenario, BenchOptions option
             }
         })));
         var elapsed = clock.Elapsed.TotalSeconds;
+
+        // A reader on its own keep-alive connection (RawHttpReader), receiving bodies as sent.
+        async Task ReadRawAsync(int r)
+        {
+            using var connection = new RawHttpReader(client.BaseAddress!, path, client.DefaultRequestHeaders);
+            string? etag = null;
+            var checkedOne = false;
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    var keep = checkedOne ? null : new MemoryStream();
+                    var response = await connection.GetAsync(conditional ? etag : null, keep);
+                    if (response.Status == 200)
+                    {
+                        recorders[r].Add(start);
+                        Interlocked.Add(ref bytes, response.BodyBytes);
+                        etag = response.ETag;
+                        if (keep is not null)
+                        {
+                            // Outside the timed read: inflate and parse this reader's first body once.
+                            Interlocked.Add(ref documentBytes, Document(keep.ToArray(), response.ContentEncoding is { } e ? [e] : []));
+                            Interlocked.Increment(ref documents);
+                            checkedOne = true;
+                        }
+                    }
+                    else if (conditional && response.Status == 304)
+                    {
+                        recorders[r].Add(start);
+                        Interlocked.Increment(ref notModified);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref errors);
+                    }
+                }
+                catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException or InvalidDataException or JsonException or FormatException or OverflowException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        }
+
         var latency = Recorder.Merge(recorders);
         var full = latency.Count - notModified;
         var meanBytes = full == 0 ? 0 : bytes / full;

@@ -100,7 +100,7 @@ try
     results.Machine = MachineInfo.Read(cluster?.Postgres?.Version);
     results.Scenario = new ScenarioInfo(options.Mode.ToString().ToLowerInvariant(), options.Mode == BenchMode.Spawn ? options.Silos : options.Mode == BenchMode.Embedded ? 1 : 0,
         options.Province, options.National, scenario.Cities.Count, scenario.Counties.Count, options.FirstYear, options.LastYear, options.Clients,
-        scenario.Batches.Count, scenario.Values, scenario.BodyBytes, scenario.Probe.Code, scenario.ProbeCounty, options.PageIndicator, options.Readers, options.ReadSeconds, options.Seed);
+        scenario.Batches.Count, scenario.Values, scenario.BodyBytes, scenario.Probe.Code, scenario.ProbeCounty, options.PageIndicator, options.Readers, options.ReadSeconds, options.ReadWarmupSeconds, options.Seed);
 
     using var http = Http.Client(gatewayAddress, TimeSpan.FromSeconds(120), options.Clients + options.Readers + 8, options.AcceptGzip);
     var load = new Load(http, scenario, options, Progress, cluster?.Mode == BenchMode.Spawn ? [.. cluster.Silos.Select(s => s.Pid)] : null);
@@ -213,25 +213,31 @@ try
     // ── reads under concurrent readers ──
     if (!options.Smoke && options.Readers > 0)
     {
-        Progress($"reads: {options.Readers} readers × {options.ReadSeconds} s on the province roll-up, then on the {options.PageIndicator} page…");
+        Progress($"reads: {options.Readers} readers × {options.ReadSeconds} s on the province roll-up, then on the {options.PageIndicator} page, each after {options.ReadWarmupSeconds} s of unmeasured reading…");
         var readCpu = new CpuMeter(meters);
-        readCpu.Start();
         // Bodies received as sent unless --inflate or --identity (BenchOptions.InflateEveryRead).
         using var wire = options.AcceptGzip && !options.InflateEveryRead ? Http.Client(gatewayAddress, TimeSpan.FromSeconds(120), options.Readers + 8) : null;
-        results.ReadEncoding = !options.AcceptGzip ? "identity" : wire is null ? "gzip, inflated by the client" : "gzip, received as sent";
+        results.ReadEncoding = !options.AcceptGzip ? "identity" : wire is null ? "gzip, inflated by the client"
+            : options.HttpClientReaders ? "gzip, received as sent by HttpClient" : "gzip, received as sent; a raw HTTP/1.1 connection per reader";
         var rollupPath = $"api/v1/org-units/{scenario.Province.Code}/rollup?year={lastYear}";
+        var pagePath = $"api/v1/org-units/{scenario.Province.Code}/indicators/{options.PageIndicator}";
+        await load.WarmUpReadsAsync(rollupPath, options.Readers, options.ReadWarmupSeconds, wire: wire);
+        readCpu.Start();
         results.RollupRead = await load.ReadAsync(rollupPath, options.Readers, options.ReadSeconds, wire: wire);
         results.ReadCpu = readCpu.Stop();
         Progress($"  roll-up: {results.RollupRead.Latency}, {results.RollupRead.RequestsPerSecond:N0} req/s");
-        results.PageRead = await load.ReadAsync($"api/v1/org-units/{scenario.Province.Code}/indicators/{options.PageIndicator}", options.Readers, options.ReadSeconds, wire: wire);
+        await load.WarmUpReadsAsync(pagePath, options.Readers, options.ReadWarmupSeconds, wire: wire);
+        results.PageRead = await load.ReadAsync(pagePath, options.Readers, options.ReadSeconds, wire: wire);
         Progress($"  indicator page: {results.PageRead.Latency}, {results.PageRead.RequestsPerSecond:N0} req/s");
         // What a polling dashboard sees once it holds the current document (not what the targets are judged on).
+        await load.WarmUpReadsAsync(rollupPath, options.Readers, options.ReadWarmupSeconds, conditional: true, wire: wire);
         results.ConditionalRollupRead = await load.ReadAsync(rollupPath, options.Readers, options.ReadSeconds, conditional: true, wire: wire);
         Progress($"  roll-up, conditional: {results.ConditionalRollupRead.Latency}, {results.ConditionalRollupRead.RequestsPerSecond:N0} req/s, {results.ConditionalRollupRead.NotModified:N0} × 304");
         if (wire is not null)
         {
             // The measurement of sessions 3–6, in the same run: every body inflated by the readers on these 2 cores.
             var inflatedCpu = new CpuMeter(meters);
+            await load.WarmUpReadsAsync(rollupPath, options.Readers, options.ReadWarmupSeconds);
             inflatedCpu.Start();
             results.InflatedRollupRead = await load.ReadAsync(rollupPath, options.Readers, options.ReadSeconds);
             results.InflatedReadCpu = inflatedCpu.Stop();

@@ -35,7 +35,7 @@ public sealed record MachineInfo(int Cores, long MemoryBytes, string Cpu, string
 
 public sealed record ScenarioInfo(
     string Mode, int Silos, string Province, bool National, int Cities, int Counties, int FirstYear, int LastYear, int Clients, long Batches, long Values,
-    long BodyBytes, string ProbeIndicator, string ProbeCounty, string PageIndicator, int Readers, double ReadSeconds, int Seed);
+    long BodyBytes, string ProbeIndicator, string ProbeCounty, string PageIndicator, int Readers, double ReadSeconds, double ReadWarmupSeconds, int Seed);
 
 public sealed record ColdStartResult(double ProcessesReadySeconds, double FirstRollupSeconds, double FullRollupSeconds, bool Full, IReadOnlyDictionary<string, long?> PeakRssAfterBytes,
     IReadOnlyList<ProcessCpu> Cpu, PgActivity? Postgres, IReadOnlyDictionary<string, int> FailedPolls, IReadOnlyList<string> SiloMetrics);
@@ -208,7 +208,8 @@ public sealed class Results
         s.AppendLine($"machine: {m.Cores} cores, {Gb(m.MemoryBytes)}, {m.Cpu}; {m.Os}, kernel {m.Kernel}; {m.Dotnet}{(m.Postgres is null ? "" : "; " + m.Postgres)}");
         var sc = Scenario;
         s.AppendLine($"scenario: {sc.Mode}, {sc.Silos} silo(s); {(sc.National ? $"national: {sc.Counties} counties (read: {sc.Province}, {sc.Cities} cities; checked: every province)" : $"{sc.Province}: {sc.Cities} cities, {sc.Counties} counties")} × {sc.FirstYear}–{sc.LastYear}; " +
-            $"{sc.Batches:N0} batches, {sc.Values:N0} values ({sc.BodyBytes / 1024.0 / 1024.0:F1} MB JSON); {sc.Clients} clients; probe {sc.ProbeIndicator} @ {sc.ProbeCounty}");
+            $"{sc.Batches:N0} batches, {sc.Values:N0} values ({sc.BodyBytes / 1024.0 / 1024.0:F1} MB JSON); {sc.Clients} clients; probe {sc.ProbeIndicator} @ {sc.ProbeCounty}; " +
+            $"reads: {sc.Readers} readers × {sc.ReadSeconds} s per phase, each after {sc.ReadWarmupSeconds} s of unmeasured reading");
         s.AppendLine($"startup: {StartupSeconds:F1} s");
         s.AppendLine();
         s.AppendLine($"{"measure",-44} {"result",-70}");
