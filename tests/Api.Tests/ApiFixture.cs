@@ -30,7 +30,10 @@ public sealed class ApiFixture : WebApplicationFactory<Program>
         Services.GetRequiredService<DevTokenIssuer>().Issue(role, orgUnit, department, subject).AccessToken;
 
     /// <summary>A token as an outside identity provider issues it: signed and valid, with a subject but no role claims.</summary>
-    public string TokenWithoutRoles(string subject)
+    public string TokenWithoutRoles(string subject) => SignedToken(new Dictionary<string, object> { ["sub"] = subject });
+
+    /// <summary>A token signed with the gateway's key carrying exactly <paramref name="claims"/> (an array value is one claim per element).</summary>
+    public string SignedToken(Dictionary<string, object> claims)
     {
         var options = Services.GetRequiredService<AuthOptions>();
         var key = Services.GetRequiredService<DevTokenIssuer>().SigningKey;
@@ -38,7 +41,7 @@ public sealed class ApiFixture : WebApplicationFactory<Program>
         {
             Issuer = options.EffectiveIssuer,
             Audience = options.Audience,
-            Claims = new Dictionary<string, object> { ["sub"] = subject },
+            Claims = claims,
             Expires = DateTime.UtcNow.AddHours(1),
             SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(key, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
         });

@@ -161,6 +161,29 @@ public sealed class ApiKeyAndAuditTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_token_with_more_than_one_role_org_unit_or_department_is_refused()
+    {
+        var valid = new Dictionary<string, object> { ["sub"] = "t", ["role"] = "department-reporter", ["org_unit"] = "511725", ["department"] = "health" };
+        var client = fixture.AnonymousClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.SignedToken(valid));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/org-units/511725/rollup")).StatusCode);
+        foreach (var (claim, values) in new (string, object)[]
+                 {
+                     ("role", new[] { "department-reporter", "province-admin" }), ("org_unit", new[] { "511725", "510000" }),
+                     ("department", new[] { "health", "education" }), ("ROLE", "province-admin"),
+                 })
+        {
+            var claims = new Dictionary<string, object>(valid) { [claim] = values };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.SignedToken(claims));
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/org-units/511725/rollup")).StatusCode);
+        }
+        var withoutUnit = new Dictionary<string, object>(valid);
+        withoutUnit.Remove("org_unit");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.SignedToken(withoutUnit));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/org-units/511725/rollup")).StatusCode);
+    }
+
+    [Fact]
     public async Task The_csv_export_neutralises_formulas()
     {
         // The principal is whatever subject the identity provider put in the token: here, formulas.

@@ -95,6 +95,20 @@ public sealed class ReadApiTests(ApiFixture fixture)
         var openapi = await Get("/swagger/v1/swagger.json");
         Assert.NotNull(openapi["paths"]!["/api/v1/counties/{code}/data-values"]);
     }
+
+    [Fact]
+    public async Task The_openapi_document_and_its_ui_are_public()
+    {
+        using var anonymous = fixture.AnonymousClient();
+        var document = await anonymous.GetAsync("/swagger/v1/swagger.json");
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        Assert.NotNull(JsonNode.Parse(await document.Content.ReadAsStringAsync())!["paths"]!["/api/v1/org-units/{code}/rollup"]);
+        var ui = await anonymous.GetAsync("/swagger/index.html");
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+        Assert.Contains("OrleansPlans API", await ui.Content.ReadAsStringAsync());
+        // The API itself still asks for credentials.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/org-units/510000/rollup")).StatusCode);
+    }
 }
 
 [Collection(ApiCollection.Name)]

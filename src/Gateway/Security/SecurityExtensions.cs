@@ -123,16 +123,16 @@ public static class SecurityExtensions
             OnTokenValidated = async ctx =>
             {
                 var user = ctx.Principal!;
-                var roles = user.FindAll(PlansClaims.Role).ToArray();
-                if (roles.Length > 0)
+                // One pass over the claims (this runs on every request; three FindAll(…).ToArray() were ~3 % of the
+                // gateway's CPU per roll-up read in session 10's profile).
+                var grant = GrantClaims.Of(user);
+                if (grant.Roles > 0)
                 {
                     // A principal is one role at one unit; a token that grants something the rules never grant (a
                     // reporter at a province, two roles, an unknown department) is refused rather than half-trusted.
-                    var units = user.FindAll(PlansClaims.OrgUnit).ToArray();
-                    var departments = user.FindAll(PlansClaims.Department).ToArray();
                     var data = ctx.HttpContext.RequestServices.GetRequiredService<OrleansPlans.Domain.PlanData>();
-                    if (roles.Length > 1 || units.Length != 1 || departments.Length > 1
-                        || Roles.InvalidGrant(data, roles[0].Value, units[0].Value, departments.FirstOrDefault()?.Value) is not null)
+                    if (grant.Roles > 1 || grant.OrgUnits != 1 || grant.Departments > 1
+                        || Roles.InvalidGrant(data, grant.Role!, grant.OrgUnit!, grant.Department) is not null)
                     {
                         ctx.Fail("the token's role, org_unit and department claims are not a valid grant");
                     }
@@ -159,6 +159,35 @@ public static class SecurityExtensions
                 }
             },
         };
+    }
+
+    /// <summary>How many role, org-unit and department claims a principal carries, and the first value of each.</summary>
+    private readonly record struct GrantClaims(int Roles, string? Role, int OrgUnits, string? OrgUnit, int Departments, string? Department)
+    {
+        public static GrantClaims Of(System.Security.Claims.ClaimsPrincipal user)
+        {
+            var grant = default(GrantClaims);
+            foreach (var identity in user.Identities)
+            {
+                foreach (var claim in identity.Claims)
+                {
+                    // Claim types compare as FindAll compares them: ordinal, ignoring case.
+                    if (string.Equals(claim.Type, PlansClaims.Role, StringComparison.OrdinalIgnoreCase))
+                    {
+                        grant = grant with { Roles = grant.Roles + 1, Role = grant.Role ?? claim.Value };
+                    }
+                    else if (string.Equals(claim.Type, PlansClaims.OrgUnit, StringComparison.OrdinalIgnoreCase))
+                    {
+                        grant = grant with { OrgUnits = grant.OrgUnits + 1, OrgUnit = grant.OrgUnit ?? claim.Value };
+                    }
+                    else if (string.Equals(claim.Type, PlansClaims.Department, StringComparison.OrdinalIgnoreCase))
+                    {
+                        grant = grant with { Departments = grant.Departments + 1, Department = grant.Department ?? claim.Value };
+                    }
+                }
+            }
+            return grant;
+        }
     }
 
     private static void ConfigureRateLimiting(RateLimiterOptions o, RateLimitOptions limits)
