@@ -197,6 +197,22 @@ try
             results.Checks.Add(await Checks.RollupEqualsScratchAsync(http, scenario, province, year, probeExpected, lastYear));
         }
     }
+    if (options.Smoke && options.Readers > 0)
+    {
+        // The read phases' own client (RawHttpReader) against this gateway: full bodies, then 304s for a held ETag.
+        using var wire = Http.Client(gatewayAddress, TimeSpan.FromSeconds(30), 8);
+        var rollupPath = $"api/v1/org-units/{scenario.Province.Code}/rollup?year={lastYear}";
+        var full = await load.ReadAsync(rollupPath, 4, 1.0, wire: wire);
+        results.Checks.Add(new CheckResult("raw readers receive the roll-up", full.Requests > 0 && full.Errors == 0 && full.ResponseBytes > 0 && full.WireBytes > 0,
+            $"{full.Requests} reads, {full.Errors} errors; {full.ResponseBytes:N0} bytes of JSON, {full.WireBytes:N0} received"));
+        // A county's indicator page is serialized per request and sent chunked (no Content-Length).
+        var page = await load.ReadAsync($"api/v1/org-units/{scenario.ProbeCounty}/indicators/{options.PageIndicator}", 4, 1.0, wire: wire);
+        results.Checks.Add(new CheckResult("raw readers receive a chunked county page", page.Requests > 0 && page.Errors == 0 && page.ResponseBytes > 0,
+            $"{page.Requests} reads, {page.Errors} errors; {page.ResponseBytes:N0} bytes of JSON"));
+        var conditional = await load.ReadAsync(rollupPath, 4, 1.0, conditional: true, wire: wire);
+        results.Checks.Add(new CheckResult("raw readers holding the ETag get 304", conditional.NotModified > 0 && conditional.Errors == 0,
+            $"{conditional.NotModified} of {conditional.Requests} answered 304, {conditional.Errors} errors"));
+    }
     if (results.Ingest.StoppedBecause is { } why)
     {
         results.Notes.Add("ingest stopped early: " + why + "; the checks and reads below cover what was pushed");
