@@ -16,6 +16,20 @@ public static class TelemetryExtensions
     /// traces (ASP.NET Core, Orleans, Npgsql) collected and exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
     /// Logs are JSON lines when a connection string is configured (production), plain text in embedded mode.
     /// </summary>
+    /// <summary>
+    /// ASP.NET Core's meters that operators use (docs/operations.md): requests by route and status, Kestrel's
+    /// connections, routing, unhandled exceptions, rate-limiter rejections, authentication and authorization outcomes.
+    /// Not AddAspNetCoreInstrumentation(), which also subscribes .NET 10's memory-pool meter: two measurements for
+    /// every 4 KB block Kestrel rents and returns, ~3 % of the gateway's CPU per roll-up read (docs/benchmarks.md,
+    /// session 10), for pool statistics the process and GC metrics already cover.
+    /// </summary>
+    public static readonly string[] AspNetCoreMeters =
+    [
+        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting", "Microsoft.AspNetCore.Authentication",
+        "Microsoft.AspNetCore.Authorization",
+    ];
+
     public static IHostApplicationBuilder AddOrleansPlansTelemetry(this IHostApplicationBuilder builder)
     {
         if (builder.Configuration.UsesPostgres() && builder.Configuration["Logging:Console:FormatterName"] is null)
@@ -25,7 +39,7 @@ public static class TelemetryExtensions
         var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddMeter(PlansMetrics.MeterName, "Microsoft.Orleans")
-                .AddAspNetCoreInstrumentation()
+                .AddMeter(AspNetCoreMeters)
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation()
                 .AddPrometheusExporter());
