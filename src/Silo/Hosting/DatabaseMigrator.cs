@@ -36,12 +36,21 @@ public sealed class DatabaseMigrator(string connectionString, ILogger logger)
         var applied = new List<string>();
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using (var create = new NpgsqlCommand(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", connection))
+        // Under the migrations' advisory lock: CREATE TABLE IF NOT EXISTS is not safe against a concurrent creator (two
+        // migrators on a fresh database failed with 42710 "type schema_migrations already exists", or 23505/42P07).
+        await using (var setup = await connection.BeginTransactionAsync(cancellationToken))
         {
-            // Two migrators racing on a fresh database may both try; the loser's duplicate-type error is harmless.
-            try { await create.ExecuteNonQueryAsync(cancellationToken); }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable) { }
+            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@key))", connection, setup))
+            {
+                lockCommand.Parameters.AddWithValue("key", LockKey);
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await using (var create = new NpgsqlCommand(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", connection, setup))
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await setup.CommitAsync(cancellationToken);
         }
         foreach (var script in scripts)
         {
