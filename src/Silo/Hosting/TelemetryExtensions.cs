@@ -12,11 +12,6 @@ namespace OrleansPlans.Silo.Hosting;
 public static class TelemetryExtensions
 {
     /// <summary>
-    /// OpenTelemetry metrics (Orleans, ASP.NET Core, Npgsql, runtime, OrleansPlans) for Prometheus at /metrics, and
-    /// traces (ASP.NET Core, Orleans, Npgsql) collected and exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
-    /// Logs are JSON lines when a connection string is configured (production), plain text in embedded mode.
-    /// </summary>
-    /// <summary>
     /// ASP.NET Core's meters that operators use (docs/operations.md): requests by route and status, Kestrel's
     /// connections, routing, unhandled exceptions, rate-limiter rejections, authentication and authorization outcomes.
     /// Not AddAspNetCoreInstrumentation(), which also subscribes .NET 10's memory-pool meter: two measurements for
@@ -30,6 +25,11 @@ public static class TelemetryExtensions
         "Microsoft.AspNetCore.Authorization",
     ];
 
+    /// <summary>
+    /// OpenTelemetry metrics (Orleans, ASP.NET Core, Npgsql, runtime, OrleansPlans) for Prometheus at /metrics, and
+    /// traces (ASP.NET Core, Orleans, Npgsql) collected and exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    /// Logs are JSON lines when a connection string is configured (production), plain text in embedded mode.
+    /// </summary>
     public static IHostApplicationBuilder AddOrleansPlansTelemetry(this IHostApplicationBuilder builder)
     {
         if (builder.Configuration.UsesPostgres() && builder.Configuration["Logging:Console:FormatterName"] is null)
