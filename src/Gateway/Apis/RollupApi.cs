@@ -79,22 +79,13 @@ public static class RollupApi
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
-        if (compress && AcceptsGzip(http.Request))
+        if (compress && AcceptEncoding.AllowsGzip(http.Request.Headers.AcceptEncoding))
         {
             headers.ContentEncoding = "gzip";
             return TypedResults.Bytes(cached.Gzip, "application/json; charset=utf-8");
         }
         return TypedResults.Bytes(cached.Body, "application/json; charset=utf-8");
     }
-
-    private static bool AcceptsGzip(HttpRequest request) =>
-        request.Headers.AcceptEncoding.Any(v => v is not null && v.Split(',').Any(part =>
-        {
-            var coding = part.Split(';')[0].Trim();
-            var q = part.Split(';').Skip(1).Select(p => p.Trim()).FirstOrDefault(p => p.StartsWith("q=", StringComparison.Ordinal));
-            return (coding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || coding == "*")
-                && !(q is not null && double.TryParse(q[2..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var weight) && weight <= 0);
-        }));
 
     private static async Task<RollupResponse> BuildRollupAsync(
         OrgUnit unit, PlanData data, IGrainFactory grains, IConfiguration configuration, TimeProvider time,
