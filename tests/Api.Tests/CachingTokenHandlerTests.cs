@@ -63,7 +63,7 @@ public sealed class CachingTokenHandlerTests
 
         var longLived = Token(Key, DateTime.UtcNow.AddHours(8));
         await handler.ValidateTokenAsync(longLived, Parameters);
-        time.Advance(CachingTokenHandler.MaxAge);
+        time.Advance(RememberedTokens.MaxAge);
         await handler.ValidateTokenAsync(longLived, Parameters);
         Assert.Equal(3, handler.Validations);
         time.Advance(TimeSpan.FromSeconds(1));

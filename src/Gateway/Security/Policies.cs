@@ -75,11 +75,26 @@ public sealed class OrgScopeHandler(OrgScope scope) : AuthorizationHandler<OrgSc
             return Task.CompletedTask;
         }
         var metadata = http.GetEndpoint()?.Metadata.GetMetadata<OrgScopeMetadata>() ?? new OrgScopeMetadata(requirement.Access, "code", false);
-        string[] units = metadata.FromQuery
-            ? (http.Request.Query[metadata.Parameter].ToString()).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : http.GetRouteValue(metadata.Parameter) is string code ? [code] : [];
-        var outside = units.Where(u => !scope.Contains(principal.OrgUnit, u)).ToArray();
-        if (outside.Length > 0)
+        List<string>? outside = null;
+        if (!metadata.FromQuery)
+        {
+            // The common case, once per request: one unit from the route, checked without building a list.
+            if (http.GetRouteValue(metadata.Parameter) is string code && !scope.Contains(principal.OrgUnit, code))
+            {
+                outside = [code];
+            }
+        }
+        else
+        {
+            foreach (var unit in http.Request.Query[metadata.Parameter].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!scope.Contains(principal.OrgUnit, unit))
+                {
+                    (outside ??= []).Add(unit);
+                }
+            }
+        }
+        if (outside is not null)
         {
             context.Fail(new AuthorizationFailureReason(this, $"{string.Join(", ", outside.Take(5))} is outside your scope {principal.OrgUnit}"));
             return Task.CompletedTask;

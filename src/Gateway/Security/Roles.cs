@@ -114,21 +114,68 @@ public sealed record PlansPrincipal(string Subject, string Role, string OrgUnit,
         {
             return null;
         }
-        var role = user.FindFirstValue(PlansClaims.Role);
-        var orgUnit = user.FindFirstValue(PlansClaims.OrgUnit);
-        if (role is null || orgUnit is null)
-        {
-            return null;
-        }
-        return new PlansPrincipal(SubjectOf(user), role, orgUnit, user.FindFirstValue(PlansClaims.Department));
+        var claims = PrincipalClaims.Of(user);
+        return claims.Role is null || claims.OrgUnit is null ? null : new PlansPrincipal(claims.SubjectOf(user), claims.Role, claims.OrgUnit, claims.Department);
     }
 
     /// <summary>The name audit entries and the ledger record: "apikey:&lt;id&gt;" or the token subject.</summary>
-    public static string SubjectOf(ClaimsPrincipal user) =>
-        user.FindFirstValue(PlansClaims.ApiKeyId) is { } key ? "apikey:" + key
-        : user.FindFirstValue(PlansClaims.Subject) ?? user.Identity?.Name ?? "anonymous";
+    public static string SubjectOf(ClaimsPrincipal user) => PrincipalClaims.Of(user).SubjectOf(user);
 
     public bool Allows(OrgAccess access) => Roles.Allows(Role, access);
+}
+
+/// <summary>
+/// The claims the access rules read, found in one pass over the principal's identities: the first value of each type
+/// (what <see cref="ClaimsPrincipal.FindFirst(string)"/> returns, claim types compared ordinally ignoring case) and how
+/// many role, org-unit and department claims there are. This runs several times on every request: the token
+/// identity's FindFirst allocates a predicate, a closure and two enumerators per call (~7 % of the gateway's
+/// allocation per roll-up read in session 11's trace).
+/// </summary>
+public readonly record struct PrincipalClaims(
+    string? Role, int Roles, string? OrgUnit, int OrgUnits, string? Department, int Departments, string? Subject, string? ApiKeyId)
+{
+    public static PrincipalClaims Of(ClaimsPrincipal user)
+    {
+        string? role = null, orgUnit = null, department = null, subject = null, apiKeyId = null;
+        int roles = 0, orgUnits = 0, departments = 0;
+        foreach (var identity in user.Identities)
+        {
+            foreach (var claim in identity.Claims)
+            {
+                var type = claim.Type;
+                if (Is(type, PlansClaims.Role))
+                {
+                    roles++;
+                    role ??= claim.Value;
+                }
+                else if (Is(type, PlansClaims.OrgUnit))
+                {
+                    orgUnits++;
+                    orgUnit ??= claim.Value;
+                }
+                else if (Is(type, PlansClaims.Department))
+                {
+                    departments++;
+                    department ??= claim.Value;
+                }
+                else if (Is(type, PlansClaims.Subject))
+                {
+                    subject ??= claim.Value;
+                }
+                else if (Is(type, PlansClaims.ApiKeyId))
+                {
+                    apiKeyId ??= claim.Value;
+                }
+            }
+        }
+        return new PrincipalClaims(role, roles, orgUnit, orgUnits, department, departments, subject, apiKeyId);
+    }
+
+    /// <summary>"apikey:&lt;id&gt;" for an API key, else the token subject, else the identity's name.</summary>
+    public string SubjectOf(ClaimsPrincipal user) =>
+        ApiKeyId is { } key ? "apikey:" + key : Subject ?? user.Identity?.Name ?? "anonymous";
+
+    private static bool Is(string type, string expected) => string.Equals(type, expected, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Whether an org unit lies in a scope: the scope unit itself or a descendant (division data from PlanData).</summary>
@@ -142,11 +189,15 @@ public sealed class OrgScope(PlanData data)
         {
             return true;
         }
-        if (data.OrgUnit(orgUnit) is null)
+        // Up the unit's chain of parents (without materializing it: this runs on every org-scoped request).
+        for (var unit = data.OrgUnit(orgUnit); unit is not null; unit = unit.ParentCode is null ? null : data.OrgUnit(unit.ParentCode))
         {
-            return false;
+            if (unit.Code == scope)
+            {
+                return true;
+            }
         }
-        return data.ChainOf(orgUnit).Any(u => u.Code == scope);
+        return false;
     }
 
     /// <summary>Every org unit of a scope (for filtering stored rows by unit).</summary>

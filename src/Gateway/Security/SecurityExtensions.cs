@@ -22,9 +22,6 @@ public static class SecurityExtensions
 {
     public const string Scheme = "Plans";
 
-    /// <summary>Cookie read for GET /api/v1/events and /dashboard only: EventSource and a browsed page cannot send headers.</summary>
-    public const string TokenCookie = "plans_token";
-
     public static WebApplicationBuilder AddPlansSecurity(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
@@ -45,11 +42,11 @@ public static class SecurityExtensions
                 o.DefaultScheme = Scheme;
                 o.DefaultChallengeScheme = Scheme;
             })
-            .AddPolicyScheme(Scheme, "Bearer token or API key", o =>
-                o.ForwardDefaultSelector = ctx => ApiKeyFormat.Presented(ctx.Request) is not null ? ApiKeyAuthenticationHandler.SchemeName : JwtBearerDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, PlansAuthenticationHandler>(Scheme, "Bearer token or API key", null)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddJwtBearer(o => ConfigureBearer(o, options, signingKey));
         builder.Services.AddSingleton<CachingTokenHandler>();
+        builder.Services.AddSingleton<GrantedTokens>();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<CachingTokenHandler>((o, handler) =>
         {
             handler.MapInboundClaims = o.MapInboundClaims;
@@ -111,21 +108,15 @@ public static class SecurityExtensions
         {
             OnMessageReceived = ctx =>
             {
-                var path = ctx.Request.Path;
-                if (HttpMethods.IsGet(ctx.Request.Method) && !ctx.Request.Headers.ContainsKey("Authorization")
-                    && (path.StartsWithSegments("/api/v1/events") || path.StartsWithSegments("/dashboard"))
-                    && ctx.Request.Cookies.TryGetValue(TokenCookie, out var token))
-                {
-                    ctx.Token = token;
-                }
+                // The token PlansAuthenticationHandler looked up, read the same way (the header, or the cookie).
+                var token = BearerToken.Of(ctx.Request);
+                ctx.Token = token.IsEmpty ? null : token.ToString();
                 return Task.CompletedTask;
             },
             OnTokenValidated = async ctx =>
             {
                 var user = ctx.Principal!;
-                // One pass over the claims (this runs on every request; three FindAll(…).ToArray() were ~3 % of the
-                // gateway's CPU per roll-up read in session 10's profile).
-                var grant = GrantClaims.Of(user);
+                var grant = PrincipalClaims.Of(user);
                 if (grant.Roles > 0)
                 {
                     // A principal is one role at one unit; a token that grants something the rules never grant (a
@@ -135,10 +126,13 @@ public static class SecurityExtensions
                         || Roles.InvalidGrant(data, grant.Role!, grant.OrgUnit!, grant.Department) is not null)
                     {
                         ctx.Fail("the token's role, org_unit and department claims are not a valid grant");
+                        return;
                     }
+                    // Everything checked here depends on the token alone: its principal may be remembered.
+                    GrantedTokens.MarkGrantedByToken(ctx.HttpContext, CachingTokenHandler.Deadline(ctx.SecurityToken, ctx.Options.TokenValidationParameters));
                     return;
                 }
-                if (user.FindFirst(PlansClaims.Subject)?.Value is not { } subject)
+                if (grant.Subject is not { } subject)
                 {
                     return;
                 }
@@ -161,53 +155,27 @@ public static class SecurityExtensions
         };
     }
 
-    /// <summary>How many role, org-unit and department claims a principal carries, and the first value of each.</summary>
-    private readonly record struct GrantClaims(int Roles, string? Role, int OrgUnits, string? OrgUnit, int Departments, string? Department)
-    {
-        public static GrantClaims Of(System.Security.Claims.ClaimsPrincipal user)
-        {
-            var grant = default(GrantClaims);
-            foreach (var identity in user.Identities)
-            {
-                foreach (var claim in identity.Claims)
-                {
-                    // Claim types compare as FindAll compares them: ordinal, ignoring case.
-                    if (string.Equals(claim.Type, PlansClaims.Role, StringComparison.OrdinalIgnoreCase))
-                    {
-                        grant = grant with { Roles = grant.Roles + 1, Role = grant.Role ?? claim.Value };
-                    }
-                    else if (string.Equals(claim.Type, PlansClaims.OrgUnit, StringComparison.OrdinalIgnoreCase))
-                    {
-                        grant = grant with { OrgUnits = grant.OrgUnits + 1, OrgUnit = grant.OrgUnit ?? claim.Value };
-                    }
-                    else if (string.Equals(claim.Type, PlansClaims.Department, StringComparison.OrdinalIgnoreCase))
-                    {
-                        grant = grant with { Departments = grant.Departments + 1, Department = grant.Department ?? claim.Value };
-                    }
-                }
-            }
-            return grant;
-        }
-    }
-
     private static void ConfigureRateLimiting(RateLimiterOptions o, RateLimitOptions limits)
     {
-        o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(ctx =>
+        // Partition keys are (kind, id) pairs rather than concatenated strings, and the bucket factories are made once:
+        // both are needed on every request.
+        Func<(string, string), TokenBucketRateLimiterOptions> callerBucket = _ => Bucket(limits.PermitsPerSecond, limits.Burst);
+        Func<(string, string), TokenBucketRateLimiterOptions> anonymousBucket = _ => Bucket(limits.AnonymousPermitsPerSecond, limits.AnonymousPermitsPerSecond * 2);
+        o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, (string Kind, string Id)>(ctx =>
         {
             var path = ctx.Request.Path;
             if (path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz"))
             {
-                return RateLimitPartition.GetNoLimiter("probes");
+                return RateLimitPartition.GetNoLimiter(("probes", ""));
             }
             // Per API key, else per token subject; callers without valid credentials share a bucket per address.
             var user = ctx.User;
-            var key = user.Identity?.IsAuthenticated == true ? "principal:" + PlansPrincipal.SubjectOf(user) : null;
-            if (key is not null)
+            if (user.Identity?.IsAuthenticated == true)
             {
-                return RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(limits.PermitsPerSecond, limits.Burst));
+                return RateLimitPartition.GetTokenBucketLimiter(("principal", PlansPrincipal.SubjectOf(user)), callerBucket);
             }
-            var address = "anonymous:" + (ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown");
-            return RateLimitPartition.GetTokenBucketLimiter(address, _ => Bucket(limits.AnonymousPermitsPerSecond, limits.AnonymousPermitsPerSecond * 2));
+            var address = ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            return RateLimitPartition.GetTokenBucketLimiter(("anonymous", address), anonymousBucket);
         });
         o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         o.OnRejected = async (ctx, cancellationToken) =>
