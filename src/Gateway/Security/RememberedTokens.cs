@@ -21,31 +21,40 @@ public static class RememberedTokens
 /// system sends the same token with every request. Only acceptances are ever remembered; the caller decides what is
 /// safe to remember, and copies what it hands out if requests may change it.
 /// </summary>
-public sealed class RememberedTokens<T>(TimeProvider time) where T : class
+public sealed class RememberedTokens<T> where T : class
 {
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    // Made once (getting it checks the comparer): the span lookup spares every request a copy of its token (a few
+    // hundred characters) just to look it up.
+    private readonly ConcurrentDictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+
+    public RememberedTokens(TimeProvider time)
+    {
+        _time = time;
+        _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>The value remembered for <paramref name="token"/>, or null (never remembered, or past its time).</summary>
     public T? Find(ReadOnlySpan<char> token)
     {
-        // The span lookup spares every request a copy of its token (a few hundred characters) just to look it up.
-        var entries = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (!entries.TryGetValue(token, out var entry))
+        if (!_bySpan.TryGetValue(token, out var entry))
         {
             return null;
         }
-        if (time.GetUtcNow() <= entry.Until)
+        if (_time.GetUtcNow() <= entry.Until)
         {
             return entry.Value;
         }
-        entries.TryRemove(token, out _);
+        _bySpan.TryRemove(token, out _);
         return null;
     }
 
     /// <summary>Remembers <paramref name="value"/> for <paramref name="token"/> until <paramref name="deadline"/>, at most <see cref="RememberedTokens.MaxAge"/>.</summary>
     public void Remember(string token, T value, DateTimeOffset deadline)
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         var until = deadline < now + RememberedTokens.MaxAge ? deadline : now + RememberedTokens.MaxAge;
         if (until <= now)
         {
