@@ -61,6 +61,23 @@ public class AggregationTests
         Assert.Equal(new StatusCounts(2, 1, 0, 0), Aggregation.Sum(a.Key, [a, b, c]).Statuses);
     }
 
+    [Fact]
+    public void Replacing_a_childs_status_moves_one_count_from_one_status_to_the_other()
+    {
+        var total = new StatusCounts(3, 2, 1, 0);
+        Assert.Equal(new StatusCounts(2, 3, 1, 0), total.Replace(StatusCounts.Of(TargetStatus.Met), StatusCounts.Of(TargetStatus.NotMet)));
+        Assert.Equal(new StatusCounts(3, 2, 1, 1), total.Replace(StatusCounts.Zero, StatusCounts.Of(TargetStatus.NoData)));
+        Assert.Equal(new StatusCounts(3, 2, 0, 0), total.Replace(StatusCounts.Of(TargetStatus.NoTarget), StatusCounts.Zero));
+        Assert.Equal(new StatusCounts(5, 2, 1, 0), total.Replace(new StatusCounts(1, 0, 0, 0), new StatusCounts(3, 0, 0, 0)));
+        // Unchanged (the common case of a corrected figure): no new record.
+        Assert.Same(total, total.Replace(StatusCounts.Of(TargetStatus.Met), new StatusCounts(1, 0, 0, 0)));
+        Assert.Same(total, total.Add(StatusCounts.Zero));
+        Assert.Same(total, total.Subtract(new StatusCounts(0, 0, 0, 0)));
+        Assert.Equal(new StatusCounts(2, 2, 1, 0), total.Subtract(StatusCounts.Of(TargetStatus.Met)));
+        Assert.Equal(new StatusCounts(0, 0, 0, 1), StatusCounts.Of(TargetStatus.NoData));
+        Assert.Same(StatusCounts.Of(TargetStatus.Met), StatusCounts.Of(TargetStatus.Met));
+    }
+
     [Theory]
     [InlineData(1, "1/万", "1/10万", 10)]
     [InlineData(9, "1/10万", "1/10万", 9)]

@@ -79,4 +79,56 @@ public sealed class IndicatorFiguresTests
             figures.Series().Series.SelectMany(s => s.Points).Select(p => (p.Year, p.Value, p.Status)),
             reloaded.Series().Series.SelectMany(s => s.Points).Select(p => (p.Year, p.Value, p.Status)));
     }
+
+    [Fact]
+    public void Statuses_kept_current_push_by_push_equal_those_of_the_same_figures_loaded_afresh()
+    {
+        // A directional target ("increase" on the baseline year) and a bound with an earlier base year: a push of an
+        // early year moves the statuses of later years of the same series, which must be re-judged and sent up.
+        var data = TestCatalogue.Create(national:
+        [
+            new NationalTarget(TestCatalogue.Screening.Code, "increase", null, "%", 2030, null, null, false),
+            new NationalTarget(TestCatalogue.MaternalMortality.Code, "<", null, "1/10万", 2030, 2020, -10m, false),
+        ]);
+        var random = new Random(20261204);
+        string[] disaggregations = ["", "area=rural", "area=urban"];
+        foreach (var indicator in new[] { TestCatalogue.Screening, TestCatalogue.MaternalMortality })
+        {
+            var figures = new IndicatorFigures("511725", indicator, data);
+            var seen = new HashSet<StatusCounts>();
+            for (var push = 0; push < 60; push++)
+            {
+                var before = figures.Cells().ToDictionary(c => c.Key);
+                // One push: a few rows of one or two years, some of them repeating what is stored.
+                var rows = Enumerable.Range(0, random.Next(1, 5))
+                    .Select(_ => (Year: 2020 + random.Next(0, 5), Disaggregation: disaggregations[random.Next(disaggregations.Length)]))
+                    .Distinct()
+                    .Select(k => new DataValueRow(indicator.Code, k.Year, k.Disaggregation, random.Next(40, 60), 100, null, "health"))
+                    .ToArray();
+                var result = figures.Apply(Guid.NewGuid(), rows, March);
+
+                var reloaded = new IndicatorFigures("511725", indicator, data);
+                foreach (var (year, disaggregation, stored) in figures.Figures())
+                {
+                    reloaded.Load(year, disaggregation, stored);
+                }
+                var after = figures.Cells().ToDictionary(c => c.Key);
+                Assert.Equal(reloaded.Cells().ToDictionary(c => c.Key), after);
+                // Everything that moved is among the cells sent up.
+                var sent = result.Cells.Select(c => c.Key).ToHashSet();
+                foreach (var (key, cell) in after)
+                {
+                    if (!before.TryGetValue(key, out var old) || old != cell)
+                    {
+                        Assert.Contains(key, sent);
+                    }
+                }
+                Assert.All(result.Cells, c => Assert.Equal(after[c.Key], c));
+                seen.UnionWith(after.Values.Select(c => c.Statuses));
+            }
+            // The pushes exercised both outcomes of the target.
+            Assert.Contains(StatusCounts.Of(TargetStatus.Met), seen);
+            Assert.Contains(StatusCounts.Of(TargetStatus.NotMet), seen);
+        }
+    }
 }

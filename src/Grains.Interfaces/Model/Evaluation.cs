@@ -22,17 +22,34 @@ public sealed record StatusCounts(
 {
     public static readonly StatusCounts Zero = new(0, 0, 0, 0);
 
+    // Shared, like Zero: a leaf cell carries one of these four, and records are immutable (one object per status,
+    // not one per cell of every push).
+    private static readonly StatusCounts OneMet = new(1, 0, 0, 0);
+    private static readonly StatusCounts OneNotMet = new(0, 1, 0, 0);
+    private static readonly StatusCounts OneNoTarget = new(0, 0, 1, 0);
+    private static readonly StatusCounts OneNoData = new(0, 0, 0, 1);
+
     public static StatusCounts Of(TargetStatus status) => status switch
     {
-        TargetStatus.Met => new(1, 0, 0, 0),
-        TargetStatus.NotMet => new(0, 1, 0, 0),
-        TargetStatus.NoTarget => new(0, 0, 1, 0),
-        _ => new(0, 0, 0, 1),
+        TargetStatus.Met => OneMet,
+        TargetStatus.NotMet => OneNotMet,
+        TargetStatus.NoTarget => OneNoTarget,
+        _ => OneNoData,
     };
 
-    public StatusCounts Add(StatusCounts o) => new(Met + o.Met, NotMet + o.NotMet, NoTarget + o.NoTarget, NoData + o.NoData);
+    public StatusCounts Add(StatusCounts o) => o == Zero ? this : new(Met + o.Met, NotMet + o.NotMet, NoTarget + o.NoTarget, NoData + o.NoData);
 
-    public StatusCounts Subtract(StatusCounts o) => new(Met - o.Met, NotMet - o.NotMet, NoTarget - o.NoTarget, NoData - o.NoData);
+    public StatusCounts Subtract(StatusCounts o) => o == Zero ? this : new(Met - o.Met, NotMet - o.NotMet, NoTarget - o.NoTarget, NoData - o.NoData);
+
+    /// <summary>
+    /// These counts with one contribution replaced by another (<paramref name="removed"/> out, <paramref name="added"/>
+    /// in): this same instance when both carry the same counts, else one new record.
+    /// </summary>
+    public StatusCounts Replace(StatusCounts removed, StatusCounts added) =>
+        removed == added
+            ? this
+            : new(Met - removed.Met + added.Met, NotMet - removed.NotMet + added.NotMet,
+                NoTarget - removed.NoTarget + added.NoTarget, NoData - removed.NoData + added.NoData);
 
     public int Total => Met + NotMet + NoTarget + NoData;
 }

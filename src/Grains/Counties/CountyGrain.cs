@@ -222,7 +222,8 @@ public sealed partial class CountyGrain(
     {
         var indicator = data.Indicators[row.Indicator];
         var department = row.Department is null ? indicator.Department : data.ResolveDepartment(row.Department)!.Code;
-        return row with { Department = department };
+        // Most rows name the department by its code already: keep the row rather than copy it (one object per value).
+        return string.Equals(row.Department, department, StringComparison.Ordinal) ? row : row with { Department = department };
     }
 
     /// <summary>What applying the rows would do, judged exactly as <see cref="IndicatorFigures.Apply"/> judges it.</summary>

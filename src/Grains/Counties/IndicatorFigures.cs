@@ -66,6 +66,13 @@ public sealed class IndicatorFigures
     /// </summary>
     private Dictionary<CellKey, TargetStatus>? _statuses;
 
+    /// <summary>
+    /// The years and disaggregations that hold at least one figure (figures are replaced, never removed): the axes
+    /// along which statuses are re-evaluated, looked up per key instead of scanning and grouping every figure.
+    /// </summary>
+    private readonly List<int> _years = [];
+    private readonly HashSet<string> _disaggregations = new(StringComparer.Ordinal);
+
     /// <summary>Warning detection that re-judges only the years a push can affect.</summary>
     private readonly IncrementalSeriesWarnings _warnings = new();
 
@@ -84,7 +91,9 @@ public sealed class IndicatorFigures
     public void Load(int year, string disaggregation, StoredValue stored)
     {
         // Share the key and department strings read from storage with every other county (national memory).
-        _values[StoreKeys.Of(year, disaggregation)] = stored with { Department = string.Intern(stored.Department) };
+        var key = StoreKeys.Of(year, disaggregation);
+        _values[key] = stored with { Department = string.Intern(stored.Department) };
+        Track(year, StoreKeys.Parse(key).Disaggregation);
         _statuses = null;
         _warnings.Changed(year);
     }
@@ -138,10 +147,15 @@ public sealed class IndicatorFigures
         var previous = new StoredValue?[rows.Count];
         var fromThisBatch = new bool[rows.Count];
         HashSet<string>? touched = null;
+        // The cells to send up, keyed by the interned strings of StoreKeys (not the row's own copies, which the
+        // parents would otherwise keep alive in their child cells).
+        var keys = new HashSet<CellKey>(rows.Count);
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];
             var key = StoreKeys.Of(row.Year, row.Disaggregation);
+            var disaggregation = StoreKeys.Parse(key).Disaggregation;
+            keys.Add(new CellKey(_indicator.Code, row.Year, disaggregation));
             var department = row.Department ?? _indicator.Department;
             if (_values.TryGetValue(key, out var existing))
             {
@@ -160,24 +174,31 @@ public sealed class IndicatorFigures
             }
             _values[key] = new StoredValue(row.Numerator, row.Denominator, row.Value, string.Intern(department), reportedAt, batchId,
                 existing is null ? null : existing.FirstReported);
+            if (existing is null)
+            {
+                Track(row.Year, disaggregation);
+            }
             fromThisBatch[i] = true;
-            (touched ??= new(StringComparer.Ordinal)).Add(row.Disaggregation);
+            (touched ??= new(StringComparer.Ordinal)).Add(disaggregation);
             _warnings.Changed(row.Year);
         }
         // Send every row's cell (re-sending is harmless: parents replace, never add) plus any other cell whose
         // status moved because a baseline changed. Statuses depend only on their own disaggregation's series and
         // targets, so only the touched series can move.
-        var keys = new HashSet<CellKey>(rows.Count);
-        foreach (var row in rows)
-        {
-            keys.Add(new CellKey(_indicator.Code, row.Year, row.Disaggregation));
-        }
         if (touched is not null)
         {
-            var before = statuses.Where(kv => touched.Contains(kv.Key.Disaggregation)).ToArray();
-            foreach (var (k, _) in before)
+            // Every stored cell of a touched series has a status (statuses cover every stored figure).
+            var before = new List<KeyValuePair<CellKey, TargetStatus>>(touched.Count * _years.Count);
+            foreach (var disaggregation in touched)
             {
-                statuses.Remove(k);
+                foreach (var year in _years)
+                {
+                    var k = new CellKey(_indicator.Code, year, disaggregation);
+                    if (statuses.Remove(k, out var old))
+                    {
+                        before.Add(new(k, old));
+                    }
+                }
             }
             AddStatuses(statuses, touched);
             foreach (var (k, old) in before)
@@ -188,8 +209,15 @@ public sealed class IndicatorFigures
                 }
             }
         }
-        var cells = keys.Select(k => Cell(k, statuses)).OfType<RollupCell>().ToArray();
-        return new IndicatorApplyResult(outcomes, cells, previous, fromThisBatch);
+        var cells = new List<RollupCell>(keys.Count);
+        foreach (var k in keys)
+        {
+            if (Cell(k, statuses) is { } cell)
+            {
+                cells.Add(cell);
+            }
+        }
+        return new IndicatorApplyResult(outcomes, [.. cells], previous, fromThisBatch);
     }
 
     public RollupCell[] Cells()
@@ -256,29 +284,40 @@ public sealed class IndicatorFigures
     /// <summary>Evaluates every stored cell of the given disaggregations (all when null) into <paramref name="result"/>.</summary>
     private void AddStatuses(Dictionary<CellKey, TargetStatus> result, IReadOnlySet<string>? disaggregations)
     {
-        var series = new Dictionary<string, Dictionary<int, decimal?>>(StringComparer.Ordinal);
-        foreach (var (key, stored) in _values)
+        // One series at a time in one scratch map (the evaluation reads it and keeps nothing): a push re-evaluates
+        // every series it touched, and a map per series per push was a tenth of the silo's allocation.
+        var points = new Dictionary<int, decimal?>(_years.Count);
+        foreach (var disaggregation in disaggregations ?? _disaggregations)
         {
-            var (year, disaggregation) = StoreKeys.Parse(key);
-            if (disaggregations is not null && !disaggregations.Contains(disaggregation))
+            points.Clear();
+            foreach (var year in _years)
+            {
+                if (_values.TryGetValue(StoreKeys.Of(year, disaggregation), out var stored))
+                {
+                    var (num, den) = Aggregation.Parts(_indicator, stored.Numerator, stored.Denominator, stored.Value);
+                    points[year] = Aggregation.ValueOf(_indicator, num, den);
+                }
+            }
+            if (points.Count == 0)
             {
                 continue;
             }
-            if (!series.TryGetValue(disaggregation, out var points))
-            {
-                series[disaggregation] = points = [];
-            }
-            var (num, den) = Aggregation.Parts(_indicator, stored.Numerator, stored.Denominator, stored.Value);
-            points[year] = Aggregation.ValueOf(_indicator, num, den);
-        }
-        foreach (var (disaggregation, points) in series)
-        {
             var targets = TargetsOf(disaggregation);
             foreach (var year in points.Keys)
             {
                 result[new CellKey(_indicator.Code, year, disaggregation)] = TargetEvaluation.Evaluate(_indicator, targets, points, year, _data.BaselineYear);
             }
         }
+    }
+
+    /// <summary>Records a new figure's year and disaggregation (interned: the key's own strings).</summary>
+    private void Track(int year, string disaggregation)
+    {
+        if (!_years.Contains(year))
+        {
+            _years.Add(year);
+        }
+        _disaggregations.Add(disaggregation);
     }
 
     private RollupCell? Cell(CellKey key, Dictionary<CellKey, TargetStatus> statuses) =>

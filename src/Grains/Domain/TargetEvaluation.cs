@@ -20,12 +20,23 @@ public static class TargetEvaluation
 
     public static TargetView? ApplicableTarget(IReadOnlyList<TargetView> targets, int year)
     {
-        if (targets.Count == 0)
+        // The earliest target from this year on, else the latest one (the first in plan order among equal years).
+        // A loop, not LINQ: evaluated for every cell a push touches.
+        TargetView? upcoming = null;
+        TargetView? latest = null;
+        for (var i = 0; i < targets.Count; i++)
         {
-            return null;
+            var t = targets[i];
+            if (t.Year >= year && (upcoming is null || t.Year < upcoming.Year))
+            {
+                upcoming = t;
+            }
+            if (latest is null || t.Year > latest.Year)
+            {
+                latest = t;
+            }
         }
-        var upcoming = targets.Where(t => t.Year >= year).OrderBy(t => t.Year).FirstOrDefault();
-        return upcoming ?? targets.OrderByDescending(t => t.Year).First();
+        return upcoming ?? latest;
     }
 
     public static TargetStatus Evaluate(
@@ -129,13 +140,17 @@ public static class TargetEvaluation
         {
             return b;
         }
-        foreach (var y in series.Keys.Where(y => y < year).OrderBy(y => y))
+        // Else the earliest figure before the year.
+        int? earliest = null;
+        decimal? value = null;
+        foreach (var (y, v) in series)
         {
-            if (series[y] is { } v)
+            if (y < year && v is not null && (earliest is null || y < earliest))
             {
-                return v;
+                earliest = y;
+                value = v;
             }
         }
-        return null;
+        return value;
     }
 }

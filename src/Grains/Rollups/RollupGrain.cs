@@ -307,7 +307,7 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
         var numerator = total.Numerator - (old?.Numerator ?? 0m) + (cell?.Numerator ?? 0m);
         var denominator = AddNullable(AddNullable(total.Denominator, old?.Denominator, -1), cell?.Denominator, +1);
         var reporting = total.ReportingUnits - (old?.ReportingUnits ?? 0) + (cell?.ReportingUnits ?? 0);
-        var statuses = total.Statuses.Subtract(old?.Statuses ?? StatusCounts.Zero).Add(cell?.Statuses ?? StatusCounts.Zero);
+        var statuses = total.Statuses.Replace(old?.Statuses ?? StatusCounts.Zero, cell?.Statuses ?? StatusCounts.Zero);
         if (reporting <= 0)
         {
             _totals.Remove(key);
