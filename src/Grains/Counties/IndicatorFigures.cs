@@ -11,11 +11,14 @@ namespace OrleansPlans.Counties;
 /// </summary>
 internal static class StoreKeys
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, string), string> Keys = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, string), (string Key, string Disaggregation)> Keys = new();
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Year, string Disaggregation)> Parsed = new(StringComparer.Ordinal);
 
-    public static string Of(int year, string disaggregation) =>
-        Keys.TryGetValue((year, disaggregation), out var key) ? key : Add(year, disaggregation);
+    public static string Of(int year, string disaggregation) => Interned(year, disaggregation).Key;
+
+    /// <summary>The key and the interned disaggregation code in one lookup (a push needs both for every row).</summary>
+    public static (string Key, string Disaggregation) Interned(int year, string disaggregation) =>
+        Keys.TryGetValue((year, disaggregation), out var entry) ? entry : Add(year, disaggregation);
 
     public static (int Year, string Disaggregation) Parse(string key)
     {
@@ -29,13 +32,13 @@ internal static class StoreKeys
         return Parsed[key];
     }
 
-    private static string Add(int year, string disaggregation)
+    private static (string Key, string Disaggregation) Add(int year, string disaggregation)
     {
         // Disaggregation codes come from the catalogue (rows are validated against it), so the tables stay small.
         var interned = string.Intern(disaggregation);
-        var key = Keys.GetOrAdd((year, interned), static k => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{k.Item1}|{k.Item2}"));
-        Parsed.TryAdd(key, (year, interned));
-        return key;
+        var entry = Keys.GetOrAdd((year, interned), static k => (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{k.Item1}|{k.Item2}"), k.Item2));
+        Parsed.TryAdd(entry.Key, (year, interned));
+        return entry;
     }
 }
 
@@ -91,9 +94,9 @@ public sealed class IndicatorFigures
     public void Load(int year, string disaggregation, StoredValue stored)
     {
         // Share the key and department strings read from storage with every other county (national memory).
-        var key = StoreKeys.Of(year, disaggregation);
+        var (key, interned) = StoreKeys.Interned(year, disaggregation);
         _values[key] = stored with { Department = string.Intern(stored.Department) };
-        Track(year, StoreKeys.Parse(key).Disaggregation);
+        Track(year, interned);
         _statuses = null;
         _warnings.Changed(year);
     }
@@ -153,8 +156,7 @@ public sealed class IndicatorFigures
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];
-            var key = StoreKeys.Of(row.Year, row.Disaggregation);
-            var disaggregation = StoreKeys.Parse(key).Disaggregation;
+            var (key, disaggregation) = StoreKeys.Interned(row.Year, row.Disaggregation);
             keys.Add(new CellKey(_indicator.Code, row.Year, disaggregation));
             var department = row.Department ?? _indicator.Department;
             if (_values.TryGetValue(key, out var existing))
