@@ -160,10 +160,9 @@ public sealed partial class CountyGrain
         var row = new CountyYearFigures();
         foreach (var (indicator, figures) in _figures)
         {
-            var ofYear = figures.FiguresOf(year);
-            if (ofYear.Count > 0)
+            if (figures.HasFiguresOf(year))
             {
-                row.Indicators[indicator] = ofYear;
+                row.Indicators[indicator] = figures.FiguresOf(year);
             }
         }
         var grainState = new GrainState<CountyYearFigures>(row, _yearVersions.GetValueOrDefault(year));

@@ -5,40 +5,22 @@ using OrleansPlans.Domain.Evaluation;
 namespace OrleansPlans.Counties;
 
 /// <summary>
-/// The keys of an indicator's stored figures ("year|disaggregation"), interned: a county holds a few hundred distinct
-/// keys across all its indicators, and a national silo millions of values, so every county shares one string per key
-/// and parses it once.
+/// Disaggregation codes interned once per silo: a national silo holds millions of figures under a few dozen codes, and
+/// the figures, the cells sent up and the parents' child cells all share one string per code. Also parses the
+/// "year|disaggregation" keys of the per-indicator rows stored before session 8.
 /// </summary>
 internal static class StoreKeys
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int, string), (string Key, string Disaggregation)> Keys = new();
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Year, string Disaggregation)> Parsed = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Codes = new(StringComparer.Ordinal);
 
-    public static string Of(int year, string disaggregation) => Interned(year, disaggregation).Key;
+    /// <summary>The silo's one copy of a disaggregation code (codes come from the catalogue: rows are validated against it).</summary>
+    public static string Disaggregation(string code) => Codes.TryGetValue(code, out var interned) ? interned : Codes.GetOrAdd(code, string.Intern(code));
 
-    /// <summary>The key and the interned disaggregation code in one lookup (a push needs both for every row).</summary>
-    public static (string Key, string Disaggregation) Interned(int year, string disaggregation) =>
-        Keys.TryGetValue((year, disaggregation), out var entry) ? entry : Add(year, disaggregation);
-
+    /// <summary>A key of the per-indicator rows stored before session 8: "year|disaggregation".</summary>
     public static (int Year, string Disaggregation) Parse(string key)
     {
-        if (Parsed.TryGetValue(key, out var parsed))
-        {
-            return parsed;
-        }
         var bar = key.IndexOf('|', StringComparison.Ordinal);
-        var year = int.Parse(key.AsSpan(0, bar), System.Globalization.CultureInfo.InvariantCulture);
-        Add(year, key[(bar + 1)..]);
-        return Parsed[key];
-    }
-
-    private static (string Key, string Disaggregation) Add(int year, string disaggregation)
-    {
-        // Disaggregation codes come from the catalogue (rows are validated against it), so the tables stay small.
-        var interned = string.Intern(disaggregation);
-        var entry = Keys.GetOrAdd((year, interned), static k => (string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{k.Item1}|{k.Item2}"), k.Item2));
-        Parsed.TryAdd(entry.Key, (year, interned));
-        return entry;
+        return (int.Parse(key.AsSpan(0, bar), System.Globalization.CultureInfo.InvariantCulture), Disaggregation(key[(bar + 1)..]));
     }
 }
 
@@ -53,28 +35,29 @@ public sealed record IndicatorApplyResult(RowOutcome[] Outcomes, RollupCell[] Ce
 /// their target statuses and early warnings. Held by the county (which applies, persists and rolls them up) and
 /// rebuilt by the indicator grain from the county's figures to answer series and evaluation reads.
 /// </summary>
+/// <remarks>
+/// A national silo holds one of these per county and catalogue indicator (2,854 × 232 ≈ 662,000) with ~8 figures each,
+/// so the layout is compact: a short array of series (an indicator has a handful of disaggregations) holding a
+/// figure and its status per year in two small arrays. Until session 13 the figures, statuses, years and
+/// disaggregations were four hash tables per indicator — about 1.3 KB of overhead per indicator and 64 B per figure,
+/// a third of a national silo's heap (docs/benchmarks.md, "Session 13").
+/// </remarks>
 public sealed class IndicatorFigures
 {
     private readonly string _county;
     private readonly IndicatorDefinition _indicator;
     private readonly PlanData _data;
 
-    /// <summary>Stored figures keyed by "year|disaggregation" (<see cref="StoreKeys"/>).</summary>
-    private readonly Dictionary<string, StoredValue> _values = new(StringComparer.Ordinal);
+    /// <summary>One series per disaggregation that holds a figure, in the order they first appeared.</summary>
+    private FigureSeries[] _series = [];
+
+    private int _count;
 
     /// <summary>
-    /// The status of every stored cell, derived from the values and targets; computed on first use and then kept
-    /// current per disaggregation by <see cref="Apply"/> (the only writer of the values), so that a push re-evaluates
-    /// the series it touched instead of every series.
+    /// Whether every series' statuses are current. Computed on first use after loading, then kept current per series
+    /// by <see cref="Apply"/> (the only writer of the figures), so that a push re-judges the series it touched only.
     /// </summary>
-    private Dictionary<CellKey, TargetStatus>? _statuses;
-
-    /// <summary>
-    /// The years and disaggregations that hold at least one figure (figures are replaced, never removed): the axes
-    /// along which statuses are re-evaluated, looked up per key instead of scanning and grouping every figure.
-    /// </summary>
-    private readonly List<int> _years = [];
-    private readonly HashSet<string> _disaggregations = new(StringComparer.Ordinal);
+    private bool _statusesCurrent;
 
     /// <summary>Warning detection that re-judges only the years a push can affect.</summary>
     private readonly IncrementalSeriesWarnings _warnings = new();
@@ -88,48 +71,75 @@ public sealed class IndicatorFigures
 
     public IndicatorDefinition Indicator => _indicator;
 
-    public int Count => _values.Count;
+    public int Count => _count;
 
     /// <summary>Loads a stored figure (activation, migration): no outcome, no cells.</summary>
     public void Load(int year, string disaggregation, StoredValue stored)
     {
-        // Share the key and department strings read from storage with every other county (national memory).
-        var (key, interned) = StoreKeys.Interned(year, disaggregation);
-        _values[key] = stored with { Department = string.Intern(stored.Department) };
-        Track(year, interned);
-        _statuses = null;
+        // Share the disaggregation and department strings read from storage with every other county (national memory).
+        var series = SeriesOf(StoreKeys.Disaggregation(disaggregation), create: true)!;
+        ref var slot = ref series.Slot(year);
+        if (slot is null)
+        {
+            _count++;
+        }
+        slot = stored with { Department = string.Intern(stored.Department) };
+        _statusesCurrent = false;
         _warnings.Changed(year);
     }
 
     /// <summary>Every stored figure: year, disaggregation, value.</summary>
-    public IEnumerable<(int Year, string Disaggregation, StoredValue Stored)> Figures() =>
-        _values.Select(kv => { var (year, disaggregation) = StoreKeys.Parse(kv.Key); return (year, disaggregation, kv.Value); });
+    public IEnumerable<(int Year, string Disaggregation, StoredValue Stored)> Figures()
+    {
+        foreach (var series in _series)
+        {
+            for (var i = 0; i < series.Values.Length; i++)
+            {
+                if (series.Values[i] is { } stored)
+                {
+                    yield return (series.FirstYear + i, series.Disaggregation, stored);
+                }
+            }
+        }
+    }
 
     /// <summary>The stored figures of one year, by disaggregation (what the county persists per year).</summary>
     public Dictionary<string, StoredValue> FiguresOf(int year)
     {
         var result = new Dictionary<string, StoredValue>(StringComparer.Ordinal);
-        foreach (var (key, stored) in _values)
+        foreach (var series in _series)
         {
-            var (y, disaggregation) = StoreKeys.Parse(key);
-            if (y == year)
+            if (series.Find(year) is { } stored)
             {
-                result[disaggregation] = stored;
+                result[series.Disaggregation] = stored;
             }
         }
         return result;
     }
 
-    public StoredValue? Find(int year, string disaggregation) => _values.GetValueOrDefault(StoreKeys.Of(year, disaggregation));
+    /// <summary>Whether any figure of <paramref name="year"/> is stored (the year rows a county writes).</summary>
+    public bool HasFiguresOf(int year)
+    {
+        foreach (var series in _series)
+        {
+            if (series.Find(year) is not null)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public StoredValue? Find(int year, string disaggregation) => SeriesOf(disaggregation, create: false)?.Find(year);
 
     /// <summary>Replaces the first-report time of every figure of a year with <paramref name="first"/> where earlier.</summary>
     public void ReportedFirstAt(int year, DateTimeOffset first)
     {
-        foreach (var (key, stored) in _values.ToArray())
+        foreach (var series in _series)
         {
-            if (StoreKeys.Parse(key).Year == year && first < stored.FirstReported)
+            if (series.Find(year) is { } stored && first < stored.FirstReported)
             {
-                _values[key] = stored with { FirstReportedAt = first };
+                series.Slot(year) = stored with { FirstReportedAt = first };
             }
         }
     }
@@ -145,21 +155,23 @@ public sealed class IndicatorFigures
     /// <summary>Applies validated rows of one batch; returns each row's outcome and the cells to send upward.</summary>
     public IndicatorApplyResult Apply(Guid batchId, IReadOnlyList<DataValueRow> rows, DateTimeOffset reportedAt)
     {
-        var statuses = Statuses();
+        EnsureStatuses();
         var outcomes = new RowOutcome[rows.Count];
         var previous = new StoredValue?[rows.Count];
         var fromThisBatch = new bool[rows.Count];
-        HashSet<string>? touched = null;
-        // The cells to send up, keyed by the interned strings of StoreKeys (not the row's own copies, which the
-        // parents would otherwise keep alive in their child cells).
+        List<(FigureSeries Series, int FirstYear, TargetStatus[] Before)>? touched = null;
+        // The cells to send up, keyed by the interned disaggregation (not the row's own copy, which the parents would
+        // otherwise keep alive in their child cells).
         var keys = new HashSet<CellKey>(rows.Count);
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];
-            var (key, disaggregation) = StoreKeys.Interned(row.Year, row.Disaggregation);
+            var disaggregation = StoreKeys.Disaggregation(row.Disaggregation);
             keys.Add(new CellKey(_indicator.Code, row.Year, disaggregation));
             var department = row.Department ?? _indicator.Department;
-            if (_values.TryGetValue(key, out var existing))
+            var series = SeriesOf(disaggregation, create: true)!;
+            var existing = series.Find(row.Year);
+            if (existing is not null)
             {
                 if (existing.SameFigures(row, department))
                 {
@@ -173,48 +185,41 @@ public sealed class IndicatorFigures
             else
             {
                 outcomes[i] = RowOutcome.Imported;
+                _count++;
             }
-            _values[key] = new StoredValue(row.Numerator, row.Denominator, row.Value, string.Intern(department), reportedAt, batchId,
-                existing is null ? null : existing.FirstReported);
-            if (existing is null)
+            if (!Contains(touched, series))
             {
-                Track(row.Year, disaggregation);
+                // The statuses before this push, to find the cells whose status moved with it.
+                (touched ??= []).Add((series, series.FirstYear, series.Statuses));
             }
+            series.Slot(row.Year) = new StoredValue(row.Numerator, row.Denominator, row.Value, string.Intern(department), reportedAt, batchId,
+                existing?.FirstReported);
             fromThisBatch[i] = true;
-            (touched ??= new(StringComparer.Ordinal)).Add(disaggregation);
             _warnings.Changed(row.Year);
         }
-        // Send every row's cell (re-sending is harmless: parents replace, never add) plus any other cell whose
-        // status moved because a baseline changed. Statuses depend only on their own disaggregation's series and
-        // targets, so only the touched series can move.
+        // Send every row's cell (re-sending is harmless: parents replace, never add) plus any other cell whose status
+        // moved because a baseline changed. Statuses depend only on their own series and targets, so only the touched
+        // series can move.
         if (touched is not null)
         {
-            // Every stored cell of a touched series has a status (statuses cover every stored figure).
-            var before = new List<KeyValuePair<CellKey, TargetStatus>>(touched.Count * _years.Count);
-            foreach (var disaggregation in touched)
+            var points = new Dictionary<int, decimal?>();
+            foreach (var (series, firstYear, before) in touched)
             {
-                foreach (var year in _years)
+                Judge(series, points);
+                for (var i = 0; i < before.Length; i++)
                 {
-                    var k = new CellKey(_indicator.Code, year, disaggregation);
-                    if (statuses.Remove(k, out var old))
+                    var year = firstYear + i;
+                    if (series.Find(year) is not null && series.StatusOf(year) != before[i])
                     {
-                        before.Add(new(k, old));
+                        keys.Add(new CellKey(_indicator.Code, year, series.Disaggregation));
                     }
-                }
-            }
-            AddStatuses(statuses, touched);
-            foreach (var (k, old) in before)
-            {
-                if (!statuses.TryGetValue(k, out var now) || now != old)
-                {
-                    keys.Add(k);
                 }
             }
         }
         var cells = new List<RollupCell>(keys.Count);
         foreach (var k in keys)
         {
-            if (Cell(k, statuses) is { } cell)
+            if (Cell(k) is { } cell)
             {
                 cells.Add(cell);
             }
@@ -222,10 +227,33 @@ public sealed class IndicatorFigures
         return new IndicatorApplyResult(outcomes, [.. cells], previous, fromThisBatch);
     }
 
+    private static bool Contains(List<(FigureSeries Series, int FirstYear, TargetStatus[] Before)>? touched, FigureSeries series)
+    {
+        foreach (var t in touched ?? [])
+        {
+            if (ReferenceEquals(t.Series, series))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public RollupCell[] Cells()
     {
-        var statuses = Statuses();
-        return [.. statuses.Keys.Select(k => Cell(k, statuses)).OfType<RollupCell>()];
+        EnsureStatuses();
+        var cells = new List<RollupCell>(_count);
+        foreach (var series in _series)
+        {
+            for (var i = 0; i < series.Values.Length; i++)
+            {
+                if (series.Values[i] is { } stored)
+                {
+                    cells.Add(Aggregation.LeafCell(_indicator, new CellKey(_indicator.Code, series.FirstYear + i, series.Disaggregation), stored, series.Statuses[i]));
+                }
+            }
+        }
+        return [.. cells];
     }
 
     /// <summary>The warnings the figures give rise to now (every year, every kind but missing reports).</summary>
@@ -239,20 +267,25 @@ public sealed class IndicatorFigures
 
     public IndicatorSeriesView Series()
     {
-        var statuses = Statuses();
+        EnsureStatuses();
         var series = new List<DisaggregatedSeries>();
-        foreach (var group in Figures().GroupBy(f => f.Disaggregation).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var s in _series.OrderBy(s => s.Disaggregation, StringComparer.Ordinal))
         {
-            var points = group
-                .OrderBy(f => f.Year)
-                .Select(f =>
+            var points = new List<SeriesPoint>();
+            for (var i = 0; i < s.Values.Length; i++)
+            {
+                if (s.Values[i] is not { } stored)
                 {
-                    var (num, den) = Aggregation.Parts(_indicator, f.Stored.Numerator, f.Stored.Denominator, f.Stored.Value);
-                    return new SeriesPoint(f.Year, Aggregation.ValueOf(_indicator, num, den), f.Stored.Numerator ?? (_indicator.Kind == IndicatorKind.Count ? null : num),
-                        f.Stored.Denominator, statuses[new CellKey(_indicator.Code, f.Year, group.Key)], f.Stored.Department, f.Stored.ReportedAt, 1);
-                })
-                .ToArray();
-            series.Add(new DisaggregatedSeries(group.Key, points, TargetsOf(group.Key)));
+                    continue;
+                }
+                var (num, den) = Aggregation.Parts(_indicator, stored.Numerator, stored.Denominator, stored.Value);
+                points.Add(new SeriesPoint(s.FirstYear + i, Aggregation.ValueOf(_indicator, num, den), stored.Numerator ?? (_indicator.Kind == IndicatorKind.Count ? null : num),
+                    stored.Denominator, s.Statuses[i], stored.Department, stored.ReportedAt, 1));
+            }
+            if (points.Count > 0)
+            {
+                series.Add(new DisaggregatedSeries(s.Disaggregation, [.. points], TargetsOf(s.Disaggregation)));
+            }
         }
         if (series.All(s => s.Disaggregation != Disaggregation.Total))
         {
@@ -272,58 +305,126 @@ public sealed class IndicatorFigures
     // Shared arrays from the plan data (national defaults, or a planning county's own targets), not a copy per indicator.
     private TargetView[] TargetsOf(string disaggregation) => _data.TargetsFor(_county, _indicator.Code, disaggregation);
 
-    /// <summary>The status of every stored cell.</summary>
-    private Dictionary<CellKey, TargetStatus> Statuses()
+    /// <summary>The series of a disaggregation (few per indicator: a scan, by reference first since codes are interned).</summary>
+    private FigureSeries? SeriesOf(string disaggregation, bool create)
     {
-        if (_statuses is null)
+        foreach (var series in _series)
         {
-            _statuses = [];
-            AddStatuses(_statuses, null);
+            if (ReferenceEquals(series.Disaggregation, disaggregation) || series.Disaggregation == disaggregation)
+            {
+                return series;
+            }
         }
-        return _statuses;
+        if (!create)
+        {
+            return null;
+        }
+        var added = new FigureSeries(disaggregation);
+        _series = [.. _series, added];
+        return added;
     }
 
-    /// <summary>Evaluates every stored cell of the given disaggregations (all when null) into <paramref name="result"/>.</summary>
-    private void AddStatuses(Dictionary<CellKey, TargetStatus> result, IReadOnlySet<string>? disaggregations)
+    /// <summary>Judges every series after a load (the statuses are kept current by <see cref="Apply"/> from then on).</summary>
+    private void EnsureStatuses()
     {
-        // One series at a time in one scratch map (the evaluation reads it and keeps nothing): a push re-evaluates
-        // every series it touched, and a map per series per push was a tenth of the silo's allocation.
-        var points = new Dictionary<int, decimal?>(_years.Count);
-        foreach (var disaggregation in disaggregations ?? _disaggregations)
+        if (_statusesCurrent)
         {
-            points.Clear();
-            foreach (var year in _years)
+            return;
+        }
+        var points = new Dictionary<int, decimal?>();
+        foreach (var series in _series)
+        {
+            Judge(series, points);
+        }
+        _statusesCurrent = true;
+    }
+
+    /// <summary>Evaluates every figure of a series against its targets (each status depends on the series up to its year).</summary>
+    private void Judge(FigureSeries series, Dictionary<int, decimal?> points)
+    {
+        points.Clear();
+        for (var i = 0; i < series.Values.Length; i++)
+        {
+            if (series.Values[i] is { } stored)
             {
-                if (_values.TryGetValue(StoreKeys.Of(year, disaggregation), out var stored))
+                var (num, den) = Aggregation.Parts(_indicator, stored.Numerator, stored.Denominator, stored.Value);
+                points[series.FirstYear + i] = Aggregation.ValueOf(_indicator, num, den);
+            }
+        }
+        // A new array, not the old one updated: Apply compares the old one with it.
+        var statuses = new TargetStatus[series.Values.Length];
+        if (points.Count > 0)
+        {
+            var targets = TargetsOf(series.Disaggregation);
+            for (var i = 0; i < statuses.Length; i++)
+            {
+                if (series.Values[i] is not null)
                 {
-                    var (num, den) = Aggregation.Parts(_indicator, stored.Numerator, stored.Denominator, stored.Value);
-                    points[year] = Aggregation.ValueOf(_indicator, num, den);
+                    statuses[i] = TargetEvaluation.Evaluate(_indicator, targets, points, series.FirstYear + i, _data.BaselineYear);
                 }
             }
-            if (points.Count == 0)
-            {
-                continue;
-            }
-            var targets = TargetsOf(disaggregation);
-            foreach (var year in points.Keys)
-            {
-                result[new CellKey(_indicator.Code, year, disaggregation)] = TargetEvaluation.Evaluate(_indicator, targets, points, year, _data.BaselineYear);
-            }
         }
+        series.Statuses = statuses;
     }
 
-    /// <summary>Records a new figure's year and disaggregation (interned: the key's own strings).</summary>
-    private void Track(int year, string disaggregation)
-    {
-        if (!_years.Contains(year))
-        {
-            _years.Add(year);
-        }
-        _disaggregations.Add(disaggregation);
-    }
-
-    private RollupCell? Cell(CellKey key, Dictionary<CellKey, TargetStatus> statuses) =>
-        _values.TryGetValue(StoreKeys.Of(key.Year, key.Disaggregation), out var stored)
-            ? Aggregation.LeafCell(_indicator, key, stored, statuses.GetValueOrDefault(key))
+    private RollupCell? Cell(CellKey key) =>
+        SeriesOf(key.Disaggregation, create: false) is { } series && series.Find(key.Year) is { } stored
+            ? Aggregation.LeafCell(_indicator, key, stored, series.StatusOf(key.Year))
             : null;
+
+    /// <summary>One disaggregation's figures and their statuses, by year from <see cref="FirstYear"/>.</summary>
+    private sealed class FigureSeries(string disaggregation)
+    {
+        public string Disaggregation { get; } = disaggregation;
+
+        public int FirstYear { get; private set; }
+
+        /// <summary>The figure of each year from <see cref="FirstYear"/> on (null: none stored).</summary>
+        public StoredValue?[] Values { get; private set; } = [];
+
+        /// <summary>The status of each figure in <see cref="Values"/> (same index), as last judged.</summary>
+        public TargetStatus[] Statuses { get; set; } = [];
+
+        public StoredValue? Find(int year)
+        {
+            var i = year - FirstYear;
+            return (uint)i < (uint)Values.Length ? Values[i] : null;
+        }
+
+        public TargetStatus StatusOf(int year)
+        {
+            var i = year - FirstYear;
+            return (uint)i < (uint)Statuses.Length ? Statuses[i] : TargetStatus.NoData;
+        }
+
+        /// <summary>The slot of a year, the arrays widened to hold it (years are few and arrive in order, mostly).</summary>
+        public ref StoredValue? Slot(int year)
+        {
+            if (Values.Length == 0)
+            {
+                FirstYear = year;
+                Values = new StoredValue?[1];
+                Statuses = new TargetStatus[1];
+            }
+            else if (year < FirstYear)
+            {
+                Values = Widen(Values, FirstYear - year, Values.Length + FirstYear - year);
+                Statuses = Widen(Statuses, FirstYear - year, Values.Length);
+                FirstYear = year;
+            }
+            else if (year - FirstYear >= Values.Length)
+            {
+                Values = Widen(Values, 0, year - FirstYear + 1);
+                Statuses = Widen(Statuses, 0, Values.Length);
+            }
+            return ref Values[year - FirstYear];
+        }
+
+        private static T[] Widen<T>(T[] array, int offset, int length)
+        {
+            var wider = new T[length];
+            Array.Copy(array, 0, wider, offset, array.Length);
+            return wider;
+        }
+    }
 }

@@ -14,10 +14,13 @@ namespace OrleansPlans.Domain.Evaluation;
 /// </remarks>
 public sealed class IncrementalSeriesWarnings
 {
-    private Dictionary<int, List<Warning>>? _byYear;
-    private IReadOnlyList<Warning> _projected = [];
-    private IReadOnlyList<Warning>? _last;
+    // One of these per county and indicator (~662,000 in a national silo), and most series raise no warning: nothing is
+    // allocated for the years without warnings, and results are arrays (a shared empty one when there are none).
+    private Dictionary<int, Warning[]>? _byYear;
+    private Warning[] _projected = [];
+    private Warning[]? _last;
     private int? _changedFrom;
+    private bool _detected;
 
     /// <summary>Records that the figures of <paramref name="year"/> (any disaggregation) changed.</summary>
     public void Changed(int year)
@@ -38,24 +41,27 @@ public sealed class IncrementalSeriesWarnings
         {
             return _last;
         }
-        var from = _byYear is null ? int.MinValue : _changedFrom ?? int.MaxValue;
+        var from = _detected ? _changedFrom ?? int.MaxValue : int.MinValue;
         var fresh = SeriesWarnings.Detect(orgUnit, indicator, figures, targetsOf, baselineYear, options, year => year >= from);
-        _byYear ??= [];
-        foreach (var year in _byYear.Keys.Where(y => y >= from).ToArray())
+        if (_byYear is not null)
         {
-            _byYear.Remove(year);
-        }
-        foreach (var warning in fresh.Where(w => w.Kind != WarningKind.ProjectedMiss))
-        {
-            if (!_byYear.TryGetValue(warning.Year, out var list))
+            foreach (var year in _byYear.Keys.Where(y => y >= from).ToArray())
             {
-                _byYear[warning.Year] = list = [];
+                _byYear.Remove(year);
             }
-            list.Add(warning);
+        }
+        foreach (var byYear in fresh.Where(w => w.Kind != WarningKind.ProjectedMiss).GroupBy(w => w.Year))
+        {
+            (_byYear ??= [])[byYear.Key] = [.. byYear];
+        }
+        if (_byYear is { Count: 0 })
+        {
+            _byYear = null;
         }
         _projected = [.. fresh.Where(w => w.Kind == WarningKind.ProjectedMiss)];
         _changedFrom = null;
-        _last = [.. _projected, .. _byYear.OrderBy(kv => kv.Key).SelectMany(kv => kv.Value)];
+        _detected = true;
+        _last = _byYear is null ? _projected : [.. _projected, .. _byYear.OrderBy(kv => kv.Key).SelectMany(kv => kv.Value)];
         return _last;
     }
 }
