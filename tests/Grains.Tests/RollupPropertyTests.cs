@@ -101,6 +101,29 @@ public sealed class RollupPropertyTests(ClusterFixture fixture)
                 Assert.Equal(Aggregation.ValueOf(indicator, want.Num, want.Den), got.Value);
             }
             Assert.True((await grain.CheckConsistencyAsync()).Consistent);
+
+            // Each child's contribution in the view with children: its own from-scratch sum, or nothing.
+            foreach (var year in years)
+            {
+                foreach (var entry in (await grain.GetRollupAsync(year, true)).Entries)
+                {
+                    var key = new CellKey(entry.Indicator, year, entry.Disaggregation);
+                    var indicator = data.Indicators[key.Indicator];
+                    Assert.Equal(data.ChildrenOf(unit).Select(c => c.Code).Order(StringComparer.Ordinal), entry.Children!.Select(c => c.OrgUnit).Order(StringComparer.Ordinal));
+                    foreach (var child in entry.Children!)
+                    {
+                        var childLeaves = data.LeavesOf(child.OrgUnit).Select(l => l.Code).ToHashSet();
+                        var parts = expected.Where(kv => kv.Key.Key == key && childLeaves.Contains(kv.Key.County)).Select(kv => kv.Value).ToArray();
+                        Assert.Equal(parts.Length, child.ReportingUnits);
+                        if (parts.Length > 0)
+                        {
+                            decimal? den = parts.Any(p => p.Den is not null) ? parts.Sum(p => p.Den ?? 0m) : null;
+                            Assert.Equal(Aggregation.ValueOf(indicator, parts.Sum(p => p.Num), den), child.Value);
+                            Assert.Equal(parts.Length, child.Statuses.Total);
+                        }
+                    }
+                }
+            }
         }
     }
 
