@@ -81,6 +81,33 @@ public sealed class IndicatorFiguresTests
     }
 
     [Fact]
+    public void A_loaded_figure_is_stored_back_exactly_missing_parts_and_time_offsets_included()
+    {
+        // Held inline in a compact form since session 13: what goes back to the year row must be what was read.
+        var beijing = TimeSpan.FromHours(8);
+        StoredValue[] stored =
+        [
+            new(null, 12_000m, 2.5m, "health", new DateTimeOffset(2024, 3, 1, 9, 30, 15, beijing).AddTicks(7), Guid.NewGuid(), new DateTimeOffset(2024, 2, 1, 0, 0, 0, TimeSpan.FromHours(-5))),
+            new(3m, 40_000m, null, "health", new DateTimeOffset(2024, 3, 2, 0, 0, 0, TimeSpan.Zero), Guid.NewGuid()),
+            new(null, null, 0m, "statistics", new DateTimeOffset(2024, 3, 3, 0, 0, 0, beijing), Guid.Empty),
+        ];
+        var figures = new IndicatorFigures("511725", TestCatalogue.MaternalMortality, Data);
+        figures.Load(2023, "", stored[0]);
+        figures.Load(2023, "area=rural", stored[1]);
+        figures.Load(2021, "", stored[2]);
+
+        Assert.Equal(3, figures.Count);
+        var back = figures.FiguresOf(2023);
+        Assert.Equal(stored[0], back[""]);
+        Assert.Equal(stored[1], back["area=rural"]);
+        Assert.Equal(stored[2], figures.Find(2021, ""));
+        Assert.Null(figures.Find(2022, ""));
+        // Record equality compares instants only; the offsets must survive too.
+        Assert.Equal((beijing, TimeSpan.FromHours(-5)), (back[""].ReportedAt.Offset, back[""].FirstReportedAt!.Value.Offset));
+        Assert.Null(back["area=rural"].FirstReportedAt);
+    }
+
+    [Fact]
     public void Statuses_kept_current_push_by_push_equal_those_of_the_same_figures_loaded_afresh()
     {
         // A directional target ("increase" on the baseline year) and a bound with an earlier base year: a push of an

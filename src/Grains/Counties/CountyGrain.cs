@@ -229,9 +229,7 @@ public sealed partial class CountyGrain(
     /// <summary>What applying the rows would do, judged exactly as <see cref="IndicatorFigures.Apply"/> judges it.</summary>
     private RowOutcome[] Preview(DataValueRow[] rows) =>
     [
-        .. rows.Select(row => _figures.GetValueOrDefault(row.Indicator)?.Find(row.Year, row.Disaggregation) is not { } stored
-            ? RowOutcome.Imported
-            : stored.SameFigures(row, row.Department!) ? RowOutcome.Unchanged : RowOutcome.Updated),
+        .. rows.Select(row => _figures.GetValueOrDefault(row.Indicator)?.Outcome(row, row.Department!) ?? RowOutcome.Imported),
     ];
 
     /// <summary>

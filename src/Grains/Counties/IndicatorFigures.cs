@@ -37,10 +37,10 @@ public sealed record IndicatorApplyResult(RowOutcome[] Outcomes, RollupCell[] Ce
 /// </summary>
 /// <remarks>
 /// A national silo holds one of these per county and catalogue indicator (2,854 × 232 ≈ 662,000) with ~8 figures each,
-/// so the layout is compact: a short array of series (an indicator has a handful of disaggregations) holding a
-/// figure and its status per year in two small arrays. Until session 13 the figures, statuses, years and
-/// disaggregations were four hash tables per indicator — about 1.3 KB of overhead per indicator and 64 B per figure,
-/// a third of a national silo's heap (docs/benchmarks.md, "Session 13").
+/// so the layout is compact: a short array of series (an indicator has a handful of disaggregations) holding each
+/// year's figure inline (<see cref="Figure"/>, no object per figure) and its status. Until session 13 the figures,
+/// statuses, years and disaggregations were four hash tables per indicator and a record per figure — about 1.3 KB of
+/// overhead per indicator and 220 B per figure, half of a national silo's heap (docs/benchmarks.md, "Session 13").
 /// </remarks>
 public sealed class IndicatorFigures
 {
@@ -79,29 +79,18 @@ public sealed class IndicatorFigures
         // Share the disaggregation and department strings read from storage with every other county (national memory).
         var series = SeriesOf(StoreKeys.Disaggregation(disaggregation), create: true)!;
         ref var slot = ref series.Slot(year);
-        if (slot is null)
+        if (!slot.Present)
         {
             _count++;
         }
-        slot = stored with { Department = string.Intern(stored.Department) };
+        slot = new Figure(stored.Numerator, stored.Denominator, stored.Value, string.Intern(stored.Department), stored.ReportedAt, stored.BatchId, stored.FirstReportedAt);
         _statusesCurrent = false;
         _warnings.Changed(year);
     }
 
     /// <summary>Every stored figure: year, disaggregation, value.</summary>
-    public IEnumerable<(int Year, string Disaggregation, StoredValue Stored)> Figures()
-    {
-        foreach (var series in _series)
-        {
-            for (var i = 0; i < series.Values.Length; i++)
-            {
-                if (series.Values[i] is { } stored)
-                {
-                    yield return (series.FirstYear + i, series.Disaggregation, stored);
-                }
-            }
-        }
-    }
+    public IEnumerable<(int Year, string Disaggregation, StoredValue Stored)> Figures() =>
+        Held().Select(f => (f.Year, f.Disaggregation, f.Figure.ToStored()));
 
     /// <summary>The stored figures of one year, by disaggregation (what the county persists per year).</summary>
     public Dictionary<string, StoredValue> FiguresOf(int year)
@@ -109,9 +98,9 @@ public sealed class IndicatorFigures
         var result = new Dictionary<string, StoredValue>(StringComparer.Ordinal);
         foreach (var series in _series)
         {
-            if (series.Find(year) is { } stored)
+            if (series.Get(year) is { Present: true } figure)
             {
-                result[series.Disaggregation] = stored;
+                result[series.Disaggregation] = figure.ToStored();
             }
         }
         return result;
@@ -122,7 +111,7 @@ public sealed class IndicatorFigures
     {
         foreach (var series in _series)
         {
-            if (series.Find(year) is not null)
+            if (series.Get(year).Present)
             {
                 return true;
             }
@@ -130,16 +119,22 @@ public sealed class IndicatorFigures
         return false;
     }
 
-    public StoredValue? Find(int year, string disaggregation) => SeriesOf(disaggregation, create: false)?.Find(year);
+    public StoredValue? Find(int year, string disaggregation) =>
+        SeriesOf(disaggregation, create: false)?.Get(year) is { Present: true } figure ? figure.ToStored() : null;
+
+    /// <summary>What applying <paramref name="row"/> would do, judged as <see cref="Apply"/> judges it.</summary>
+    public RowOutcome Outcome(DataValueRow row, string department) =>
+        SeriesOf(row.Disaggregation, create: false)?.Get(row.Year) is not { Present: true } figure ? RowOutcome.Imported
+        : figure.SameFigures(row, department) ? RowOutcome.Unchanged : RowOutcome.Updated;
 
     /// <summary>Replaces the first-report time of every figure of a year with <paramref name="first"/> where earlier.</summary>
     public void ReportedFirstAt(int year, DateTimeOffset first)
     {
         foreach (var series in _series)
         {
-            if (series.Find(year) is { } stored && first < stored.FirstReported)
+            if (series.Get(year) is { Present: true } figure && first < figure.FirstReported)
             {
-                series.Slot(year) = stored with { FirstReportedAt = first };
+                series.Slot(year) = figure.WithFirstReported(first);
             }
         }
     }
@@ -147,10 +142,10 @@ public sealed class IndicatorFigures
     /// <summary>
     /// What each department reported of this indicator, per year: how many figures, when first and when last changed.
     /// </summary>
-    public IEnumerable<(string Department, DepartmentReport Report)> Reports() => Figures()
-        .GroupBy(f => (f.Stored.Department, f.Year))
+    public IEnumerable<(string Department, DepartmentReport Report)> Reports() => Held()
+        .GroupBy(f => (f.Figure.Department, f.Year))
         .Select(g => (g.Key.Department, new DepartmentReport(_indicator.Code, g.Key.Year, g.Count(),
-            g.Max(f => f.Stored.ReportedAt), g.Min(f => f.Stored.FirstReported))));
+            g.Max(f => f.Figure.ReportedAt), g.Min(f => f.Figure.FirstReported))));
 
     /// <summary>Applies validated rows of one batch; returns each row's outcome and the cells to send upward.</summary>
     public IndicatorApplyResult Apply(Guid batchId, IReadOnlyList<DataValueRow> rows, DateTimeOffset reportedAt)
@@ -170,8 +165,8 @@ public sealed class IndicatorFigures
             keys.Add(new CellKey(_indicator.Code, row.Year, disaggregation));
             var department = row.Department ?? _indicator.Department;
             var series = SeriesOf(disaggregation, create: true)!;
-            var existing = series.Find(row.Year);
-            if (existing is not null)
+            var existing = series.Get(row.Year);
+            if (existing.Present)
             {
                 if (existing.SameFigures(row, department))
                 {
@@ -180,7 +175,7 @@ public sealed class IndicatorFigures
                     continue;
                 }
                 outcomes[i] = RowOutcome.Updated;
-                previous[i] = existing;
+                previous[i] = existing.ToStored();
             }
             else
             {
@@ -192,8 +187,8 @@ public sealed class IndicatorFigures
                 // The statuses before this push, to find the cells whose status moved with it.
                 (touched ??= []).Add((series, series.FirstYear, series.Statuses));
             }
-            series.Slot(row.Year) = new StoredValue(row.Numerator, row.Denominator, row.Value, string.Intern(department), reportedAt, batchId,
-                existing?.FirstReported);
+            series.Slot(row.Year) = new Figure(row.Numerator, row.Denominator, row.Value, string.Intern(department), reportedAt, batchId,
+                existing.Present ? existing.FirstReported : null);
             fromThisBatch[i] = true;
             _warnings.Changed(row.Year);
         }
@@ -209,7 +204,7 @@ public sealed class IndicatorFigures
                 for (var i = 0; i < before.Length; i++)
                 {
                     var year = firstYear + i;
-                    if (series.Find(year) is not null && series.StatusOf(year) != before[i])
+                    if (series.Get(year).Present && series.StatusOf(year) != before[i])
                     {
                         keys.Add(new CellKey(_indicator.Code, year, series.Disaggregation));
                     }
@@ -247,9 +242,9 @@ public sealed class IndicatorFigures
         {
             for (var i = 0; i < series.Values.Length; i++)
             {
-                if (series.Values[i] is { } stored)
+                if (series.Values[i].Present)
                 {
-                    cells.Add(Aggregation.LeafCell(_indicator, new CellKey(_indicator.Code, series.FirstYear + i, series.Disaggregation), stored, series.Statuses[i]));
+                    cells.Add(LeafCell(new CellKey(_indicator.Code, series.FirstYear + i, series.Disaggregation), series.Values[i], series.Statuses[i]));
                 }
             }
         }
@@ -259,8 +254,8 @@ public sealed class IndicatorFigures
     /// <summary>The warnings the figures give rise to now (every year, every kind but missing reports).</summary>
     public DetectedWarning[] Warnings(WarningOptions options)
     {
-        var figures = Figures()
-            .Select(f => new ReportedFigure(_county, _indicator, f.Year, f.Disaggregation, f.Stored.Numerator, f.Stored.Denominator, f.Stored.Value, _indicator.Department))
+        var figures = Held()
+            .Select(f => new ReportedFigure(_county, _indicator, f.Year, f.Disaggregation, f.Figure.Numerator, f.Figure.Denominator, f.Figure.Value, _indicator.Department))
             .ToArray();
         return [.. _warnings.Detect(_county, _indicator, figures, TargetsOf, _data.BaselineYear, options).Select(SeriesWarnings.ToDetected)];
     }
@@ -269,18 +264,24 @@ public sealed class IndicatorFigures
     {
         EnsureStatuses();
         var series = new List<DisaggregatedSeries>();
+        var parts = new Dictionary<int, (decimal Numerator, decimal? Denominator)>();
         foreach (var s in _series.OrderBy(s => s.Disaggregation, StringComparer.Ordinal))
         {
             var points = new List<SeriesPoint>();
             for (var i = 0; i < s.Values.Length; i++)
             {
-                if (s.Values[i] is not { } stored)
+                if (!s.Values[i].Present)
                 {
                     continue;
                 }
-                var (num, den) = Aggregation.Parts(_indicator, stored.Numerator, stored.Denominator, stored.Value);
-                points.Add(new SeriesPoint(s.FirstYear + i, Aggregation.ValueOf(_indicator, num, den), stored.Numerator ?? (_indicator.Kind == IndicatorKind.Count ? null : num),
-                    stored.Denominator, s.Statuses[i], stored.Department, stored.ReportedAt, 1));
+                var figure = s.Values[i];
+                var (num, den) = Aggregation.Parts(_indicator, figure.Numerator, figure.Denominator, figure.Value);
+                points.Add(new SeriesPoint(s.FirstYear + i, Aggregation.ValueOf(_indicator, num, den), figure.Numerator ?? (_indicator.Kind == IndicatorKind.Count ? null : num),
+                    figure.Denominator, s.Statuses[i], figure.Department, figure.ReportedAt, 1));
+                if (s.Disaggregation == Disaggregation.Total)
+                {
+                    parts[s.FirstYear + i] = (num, den);
+                }
             }
             if (points.Count > 0)
             {
@@ -293,8 +294,6 @@ public sealed class IndicatorFigures
         }
         var total = series.First(s => s.Disaggregation == Disaggregation.Total);
         var latest = total.Points.LastOrDefault(p => p.Value is not null);
-        var parts = Figures().Where(f => f.Disaggregation == Disaggregation.Total)
-            .ToDictionary(f => f.Year, f => Aggregation.Parts(_indicator, f.Stored.Numerator, f.Stored.Denominator, f.Stored.Value));
         var evaluation = SeriesEvaluation.Evaluate(_indicator, parts, total.Targets, _data.BaselineYear);
         return new IndicatorSeriesView(_county, _indicator.Code, [.. series], latest?.Year, latest?.Value, latest?.Status ?? TargetStatus.NoData, evaluation);
     }
@@ -304,6 +303,21 @@ public sealed class IndicatorFigures
 
     // Shared arrays from the plan data (national defaults, or a planning county's own targets), not a copy per indicator.
     private TargetView[] TargetsOf(string disaggregation) => _data.TargetsFor(_county, _indicator.Code, disaggregation);
+
+    /// <summary>Every held figure with its year and disaggregation.</summary>
+    private IEnumerable<(int Year, string Disaggregation, Figure Figure)> Held()
+    {
+        foreach (var series in _series)
+        {
+            for (var i = 0; i < series.Values.Length; i++)
+            {
+                if (series.Values[i].Present)
+                {
+                    yield return (series.FirstYear + i, series.Disaggregation, series.Values[i]);
+                }
+            }
+        }
+    }
 
     /// <summary>The series of a disaggregation (few per indicator: a scan, by reference first since codes are interned).</summary>
     private FigureSeries? SeriesOf(string disaggregation, bool create)
@@ -345,9 +359,10 @@ public sealed class IndicatorFigures
         points.Clear();
         for (var i = 0; i < series.Values.Length; i++)
         {
-            if (series.Values[i] is { } stored)
+            ref readonly var figure = ref series.Values[i];
+            if (figure.Present)
             {
-                var (num, den) = Aggregation.Parts(_indicator, stored.Numerator, stored.Denominator, stored.Value);
+                var (num, den) = Aggregation.Parts(_indicator, figure.Numerator, figure.Denominator, figure.Value);
                 points[series.FirstYear + i] = Aggregation.ValueOf(_indicator, num, den);
             }
         }
@@ -358,7 +373,7 @@ public sealed class IndicatorFigures
             var targets = TargetsOf(series.Disaggregation);
             for (var i = 0; i < statuses.Length; i++)
             {
-                if (series.Values[i] is not null)
+                if (series.Values[i].Present)
                 {
                     statuses[i] = TargetEvaluation.Evaluate(_indicator, targets, points, series.FirstYear + i, _data.BaselineYear);
                 }
@@ -368,9 +383,15 @@ public sealed class IndicatorFigures
     }
 
     private RollupCell? Cell(CellKey key) =>
-        SeriesOf(key.Disaggregation, create: false) is { } series && series.Find(key.Year) is { } stored
-            ? Aggregation.LeafCell(_indicator, key, stored, series.StatusOf(key.Year))
+        SeriesOf(key.Disaggregation, create: false) is { } series && series.Get(key.Year) is { Present: true } figure
+            ? LeafCell(key, figure, series.StatusOf(key.Year))
             : null;
+
+    private RollupCell LeafCell(CellKey key, in Figure figure, TargetStatus status)
+    {
+        var (num, den) = Aggregation.Parts(_indicator, figure.Numerator, figure.Denominator, figure.Value);
+        return new RollupCell(key, num, den, 1, StatusCounts.Of(status));
+    }
 
     /// <summary>One disaggregation's figures and their statuses, by year from <see cref="FirstYear"/>.</summary>
     private sealed class FigureSeries(string disaggregation)
@@ -379,16 +400,16 @@ public sealed class IndicatorFigures
 
         public int FirstYear { get; private set; }
 
-        /// <summary>The figure of each year from <see cref="FirstYear"/> on (null: none stored).</summary>
-        public StoredValue?[] Values { get; private set; } = [];
+        /// <summary>The figure of each year from <see cref="FirstYear"/> on (not <see cref="Figure.Present"/>: none).</summary>
+        public Figure[] Values { get; private set; } = [];
 
         /// <summary>The status of each figure in <see cref="Values"/> (same index), as last judged.</summary>
         public TargetStatus[] Statuses { get; set; } = [];
 
-        public StoredValue? Find(int year)
+        public Figure Get(int year)
         {
             var i = year - FirstYear;
-            return (uint)i < (uint)Values.Length ? Values[i] : null;
+            return (uint)i < (uint)Values.Length ? Values[i] : default;
         }
 
         public TargetStatus StatusOf(int year)
@@ -398,12 +419,12 @@ public sealed class IndicatorFigures
         }
 
         /// <summary>The slot of a year, the arrays widened to hold it (years are few and arrive in order, mostly).</summary>
-        public ref StoredValue? Slot(int year)
+        public ref Figure Slot(int year)
         {
             if (Values.Length == 0)
             {
                 FirstYear = year;
-                Values = new StoredValue?[1];
+                Values = new Figure[1];
                 Statuses = new TargetStatus[1];
             }
             else if (year < FirstYear)
@@ -426,5 +447,72 @@ public sealed class IndicatorFigures
             Array.Copy(array, 0, wider, offset, array.Length);
             return wider;
         }
+    }
+
+    /// <summary>
+    /// A stored figure held inline in its series (a <see cref="StoredValue"/> without the object): 96 bytes in the array
+    /// instead of an 8-byte reference to a 152-byte record. Converted to and from <see cref="StoredValue"/> exactly (times
+    /// keep their offsets) where the figures leave the county: year rows, the ledger's previous values, snapshots.
+    /// </summary>
+    private readonly struct Figure
+    {
+        private const byte HasNumerator = 1, HasDenominator = 2, HasValue = 4, IsPresent = 8, HasFirstReported = 16;
+
+        private readonly decimal _numerator;
+        private readonly decimal _denominator;
+        private readonly decimal _value;
+        private readonly long _reportedAtUtcTicks;
+        private readonly long _firstReportedAtUtcTicks;
+        private readonly short _reportedAtOffsetMinutes;
+        private readonly short _firstReportedAtOffsetMinutes;
+        private readonly byte _flags;
+
+        public Figure(decimal? numerator, decimal? denominator, decimal? value, string department, DateTimeOffset reportedAt, Guid batchId, DateTimeOffset? firstReportedAt)
+        {
+            _flags = (byte)(IsPresent | (numerator is null ? 0 : HasNumerator) | (denominator is null ? 0 : HasDenominator) | (value is null ? 0 : HasValue)
+                | (firstReportedAt is null ? 0 : HasFirstReported));
+            _numerator = numerator.GetValueOrDefault();
+            _denominator = denominator.GetValueOrDefault();
+            _value = value.GetValueOrDefault();
+            Department = department;
+            BatchId = batchId;
+            _reportedAtUtcTicks = reportedAt.UtcTicks;
+            _reportedAtOffsetMinutes = (short)reportedAt.TotalOffsetMinutes;
+            if (firstReportedAt is { } first)
+            {
+                _firstReportedAtUtcTicks = first.UtcTicks;
+                _firstReportedAtOffsetMinutes = (short)first.TotalOffsetMinutes;
+            }
+        }
+
+        public bool Present => (_flags & IsPresent) != 0;
+
+        public decimal? Numerator => (_flags & HasNumerator) != 0 ? _numerator : null;
+
+        public decimal? Denominator => (_flags & HasDenominator) != 0 ? _denominator : null;
+
+        public decimal? Value => (_flags & HasValue) != 0 ? _value : null;
+
+        public string Department { get; }
+
+        public Guid BatchId { get; }
+
+        public DateTimeOffset ReportedAt => At(_reportedAtUtcTicks, _reportedAtOffsetMinutes);
+
+        public DateTimeOffset? FirstReportedAt => (_flags & HasFirstReported) != 0 ? At(_firstReportedAtUtcTicks, _firstReportedAtOffsetMinutes) : null;
+
+        /// <summary>As <see cref="StoredValue.FirstReported"/>: the first report, or this one when it is earlier.</summary>
+        public DateTimeOffset FirstReported => FirstReportedAt is { } first && first < ReportedAt ? first : ReportedAt;
+
+        /// <summary>As <see cref="StoredValue.SameFigures"/>: the figures (not the provenance) are the same.</summary>
+        public bool SameFigures(DataValueRow row, string department) =>
+            Numerator == row.Numerator && Denominator == row.Denominator && Value == row.Value && Department == department;
+
+        public Figure WithFirstReported(DateTimeOffset first) => new(Numerator, Denominator, Value, Department, ReportedAt, BatchId, first);
+
+        public StoredValue ToStored() => new(Numerator, Denominator, Value, Department, ReportedAt, BatchId, FirstReportedAt);
+
+        private static DateTimeOffset At(long utcTicks, short offsetMinutes) =>
+            new DateTimeOffset(utcTicks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(offsetMinutes));
     }
 }
