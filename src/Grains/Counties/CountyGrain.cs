@@ -109,6 +109,7 @@ public sealed partial class CountyGrain(
         }
         await EnsureDeadlineReminderAsync();
         await MoveLegacyRegisterAsync();
+        ShareRegisterStrings();
         if (register.State.CheckedSequence != state.State.Sequence)
         {
             // The previous activation acknowledged a push whose warnings it had not evaluated yet: evaluate everything.

@@ -77,7 +77,10 @@ public static class SeriesWarnings
     public static DetectedWarning ToDetected(Warning w) =>
         new(KindName(w.Kind), w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, new Dictionary<string, double>(w.Numbers));
 
-    public static string KindName(WarningKind kind) => JsonNamingPolicy.CamelCase.ConvertName(kind.ToString());
+    /// <summary>The kind's name in the API and the register: one string per kind (a national register holds ~800,000).</summary>
+    public static string KindName(WarningKind kind) => (uint)kind < (uint)KindNames.Length ? KindNames[(int)kind] : JsonNamingPolicy.CamelCase.ConvertName(kind.ToString());
+
+    private static readonly string[] KindNames = [.. Enum.GetValues<WarningKind>().Select(k => string.Intern(JsonNamingPolicy.CamelCase.ConvertName(k.ToString())))];
 
     private static decimal? ValueOf(IndicatorDefinition indicator, ReportedFigure f)
     {

@@ -196,6 +196,9 @@ public static class WarningDetector
             yield break;
         }
         var closesAt = deadline.ClosesAt(year);
+        // The same few words for every county and indicator of a year: one shared string (a national register holds
+        // hundreds of thousands of these warnings).
+        var message = string.Intern($"{year} figure not reported; due by {closesAt.AddDays(-1).ToString("yyyy-MM-dd", Inv)}");
         var reported = reports.Where(r => r.Year == year).Select(r => (r.OrgUnit, r.Indicator)).ToHashSet();
         var seen = new HashSet<(string, string)>();
         foreach (var cell in expected.Where(c => c.Year == year))
@@ -206,7 +209,7 @@ public static class WarningDetector
             }
             var overdueDays = Math.Floor((now - closesAt).TotalDays);
             yield return new Warning(WarningKind.MissingAfterDeadline, cell.OrgUnit, cell.Indicator, year, "", "", cell.Department,
-                $"{year} figure not reported; due by {closesAt.AddDays(-1).ToString("yyyy-MM-dd", Inv)}",
+                message,
                 new Dictionary<string, double> { ["daysOverdue"] = overdueDays });
         }
     }
