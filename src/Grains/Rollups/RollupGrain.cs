@@ -305,7 +305,7 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
             return false;
         }
         _views.Clear();
-        child.Set(slot, cell is null ? default : new ChildCell(cell), _slots.Count);
+        child.Set(slot, cell is null ? default : new ChildCell(cell), _slots.Count, _slotKeys.Length);
         var total = _totals.GetValueOrDefault(key) ?? new RollupCell(key, 0m, null, 0, StatusCounts.Zero);
         var numerator = total.Numerator - old.Numerator + (cell?.Numerator ?? 0m);
         var denominator = AddNullable(AddNullable(total.Denominator, old.Denominator, -1), cell?.Denominator, +1);
@@ -407,8 +407,12 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
 
         public ChildCell At(int slot) => slot < Cells.Length ? Cells[slot] : default;
 
-        /// <summary>Sets a slot, widening the array to every slot known so far (the children report the same cells).</summary>
-        public void Set(int slot, ChildCell cell, int slots)
+        /// <summary>
+        /// Sets a slot, widening the array to every slot known so far (the children report the same cells). A child that
+        /// is adding slots (the first of its roll-up to report a cell) widens by doubling, up to the slot table's own
+        /// capacity: widened one slot per new cell, the first county of a city allocated O(cells²), ~90 MB.
+        /// </summary>
+        public void Set(int slot, ChildCell cell, int slots, int slotCapacity)
         {
             if (slot >= Cells.Length)
             {
@@ -416,7 +420,7 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
                 {
                     return;
                 }
-                var wider = new ChildCell[Math.Max(slot + 1, slots)];
+                var wider = new ChildCell[Math.Max(slot + 1, Math.Max(slots, Math.Min(2 * Cells.Length, slotCapacity)))];
                 Cells.CopyTo(wider, 0);
                 Cells = wider;
             }
