@@ -54,6 +54,11 @@ public sealed class IndicatorFiguresTests
         Assert.Equal(March.AddDays(-10), figures.Find(2023, "")!.FirstReported);
         figures.ReportedFirstAt(2023, May.AddDays(10));
         Assert.Equal(March.AddDays(-10), figures.Find(2023, "")!.FirstReported);
+
+        figures.Apply(Guid.NewGuid(), [Mmr(2023, "area=rural", 1, 3000), Mmr(2022, "", 1, 4000)], May.AddDays(-20));
+        // A year's first report is the earliest of its figures' (missing reports and timeliness are judged by it).
+        Assert.Equal([(2023, March.AddDays(-10)), (2022, May.AddDays(-20))], figures.FirstReports(null).OrderByDescending(r => r.Year));
+        Assert.Equal([(2022, May.AddDays(-20))], figures.FirstReports(new HashSet<int> { 2022 }));
     }
 
     [Fact]

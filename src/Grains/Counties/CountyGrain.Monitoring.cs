@@ -386,10 +386,7 @@ public sealed partial class CountyGrain
     /// <summary>Each indicator and year with a figure, first reported when (timeliness is judged by the first report).</summary>
     private List<CellReport> Reports(IReadOnlySet<int>? years = null) =>
     [
-        .. _figures.Values.SelectMany(f => f.Figures()
-            .Where(x => years is null || years.Contains(x.Year))
-            .GroupBy(x => x.Year)
-            .Select(g => new CellReport(_code, f.Indicator.Code, g.Key, g.Min(x => x.Stored.FirstReported)))),
+        .. _figures.Values.SelectMany(f => f.FirstReports(years).Select(r => new CellReport(_code, f.Indicator.Code, r.Year, r.FirstReported))),
     ];
 
     public Task<DepartmentReport[]> GetDepartmentReportsAsync(string department) => Task.FromResult<DepartmentReport[]>(
