@@ -87,6 +87,30 @@ public sealed class MonitoringTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_register_reads_back_the_same_after_the_county_is_reactivated()
+    {
+        // A new activation replaces the register's repeated strings with shared copies (national memory): the records
+        // must read back unchanged — kinds, wording, figures, raise times, cleared history.
+        const string county = "620121"; // 永登县
+        Assert.True((await County(county).PushAsync(Batch(Row(2020, 200, 1_000_000), Row(2021, 220, 1_000_000), Row(2022, 240, 1_000_000)))).Accepted);
+        Assert.Contains(await Warnings(county, "missingAfterDeadline"), w => w.Year == 2023);
+        Assert.True((await County(county).PushAsync(Batch(Row(2023, 1, 5_000)))).Accepted);
+        var filter = new WarningFilter(State: "all");
+        var before = (await County(county).GetWarningsAsync(filter)).Warnings;
+        Assert.Contains(before, w => w.Kind == "missingAfterDeadline" && w.Active);
+        Assert.Contains(before, w => w.Kind == "missingAfterDeadline" && !w.Active && w.Indicator == Mmr);
+        Assert.Contains(before, w => w.Kind == "projectedMiss");
+
+        await fixture.Cluster.DeactivateAsync(County(county));
+
+        var after = (await County(county).GetWarningsAsync(filter)).Warnings;
+        static string Describe(WarningRecord w) =>
+            $"{w.Kind}|{w.OrgUnit}|{w.Indicator}|{w.Year}|{w.Disaggregation}|{w.Rule}|{w.Department}|{w.Message}|{w.RaisedAt:O}|{w.ClearedAt:O}|"
+            + string.Join(",", w.Numbers.Where(n => n.Key != "daysOverdue").OrderBy(n => n.Key).Select(n => $"{n.Key}={n.Value}"));
+        Assert.Equal(before.Select(Describe).Order(StringComparer.Ordinal), after.Select(Describe).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task The_approval_chain_locks_the_year_and_the_roll_ups_count_it()
     {
         const string county = "630102"; // 西宁市城东区
