@@ -439,11 +439,8 @@ public sealed class IndicatorFigures
             ? LeafCell(key, figure, series.StatusOf(key.Year))
             : null;
 
-    private RollupCell LeafCell(CellKey key, in Figure figure, TargetStatus status)
-    {
-        var (num, den) = Aggregation.Parts(_indicator, figure.Numerator, figure.Denominator, figure.Value);
-        return new RollupCell(key, num, den, 1, StatusCounts.Of(status));
-    }
+    private RollupCell LeafCell(CellKey key, in Figure figure, TargetStatus status) =>
+        Aggregation.LeafCell(_indicator, key, figure.Numerator, figure.Denominator, figure.Value, status);
 
     /// <summary>One disaggregation's figures and their statuses, by year from <see cref="FirstYear"/>.</summary>
     private sealed class FigureSeries(string disaggregation)

@@ -39,10 +39,10 @@ public static class Aggregation
         }
     }
 
-    /// <summary>A leaf's cell for one stored figure.</summary>
-    public static RollupCell LeafCell(IndicatorDefinition indicator, CellKey key, StoredValue stored, TargetStatus status)
+    /// <summary>A leaf's cell for one reported figure.</summary>
+    public static RollupCell LeafCell(IndicatorDefinition indicator, CellKey key, decimal? numerator, decimal? denominator, decimal? value, TargetStatus status)
     {
-        var (num, den) = Parts(indicator, stored.Numerator, stored.Denominator, stored.Value);
+        var (num, den) = Parts(indicator, numerator, denominator, value);
         return new RollupCell(key, num, den, 1, StatusCounts.Of(status));
     }
 
