@@ -208,14 +208,16 @@ public sealed partial class CountyGrain
         foreach (var (key, w) in warnings.ToArray())
         {
             var kind = Enum.TryParse<WarningKind>(w.Kind, ignoreCase: true, out var k) ? SeriesWarnings.KindName(k) : w.Kind;
-            warnings[key] = w with
+            var orgUnit = w.OrgUnit == _code ? _code : w.OrgUnit;
+            var indicator = data.Indicators.TryGetValue(w.Indicator, out var definition) ? definition.Code : w.Indicator;
+            var department = w.Department is null ? null : string.Intern(w.Department);
+            var message = kind == MissingKind ? string.Intern(w.Message) : w.Message;
+            // Records already sharing every string (this activation raised them, or a previous pass did) stay as they are.
+            if (!ReferenceEquals(kind, w.Kind) || !ReferenceEquals(orgUnit, w.OrgUnit) || !ReferenceEquals(indicator, w.Indicator)
+                || !ReferenceEquals(department, w.Department) || !ReferenceEquals(message, w.Message))
             {
-                Kind = kind,
-                OrgUnit = w.OrgUnit == _code ? _code : w.OrgUnit,
-                Indicator = data.Indicators.TryGetValue(w.Indicator, out var indicator) ? indicator.Code : w.Indicator,
-                Department = w.Department is null ? null : string.Intern(w.Department),
-                Message = kind == MissingKind ? string.Intern(w.Message) : w.Message,
-            };
+                warnings[key] = w with { Kind = kind, OrgUnit = orgUnit, Indicator = indicator, Department = department, Message = message };
+            }
         }
     }
 
