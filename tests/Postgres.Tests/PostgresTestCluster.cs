@@ -5,17 +5,21 @@ using OrleansPlans.Silo.Hosting.Storage;
 namespace OrleansPlans.Postgres.Tests;
 
 /// <summary>
-/// A two-silo in-process cluster (test membership) whose "plans" grain storage is the production group-commit provider on a migrated
-/// PostgreSQL database, with the production's System.Text.Json state settings and the project's grain services (roll-ups reconcile every 2 s).
+/// An in-process cluster (two silos unless asked otherwise; test membership) whose "plans" grain storage is the
+/// production group-commit provider on a migrated PostgreSQL database, with the production's System.Text.Json state
+/// settings and the project's grain services (roll-ups reconcile every 2 s; <paramref name="settings"/> add to that).
 /// </summary>
 public static class PostgresTestCluster
 {
-    public static async Task<InProcessTestCluster> StartAsync(string connectionString)
+    public static async Task<InProcessTestCluster> StartAsync(string connectionString, int silos = 2, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["OrleansPlans:Rollup:ReconcilePeriod"] = "00:00:02" })
-            .Build();
-        var builder = new InProcessTestClusterBuilder(2);
+        var values = new Dictionary<string, string?> { ["OrleansPlans:Rollup:ReconcilePeriod"] = "00:00:02" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddBatchedPostgresGrainStorage(StorageNames.Plans, connectionString);

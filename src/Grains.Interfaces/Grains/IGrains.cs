@@ -168,3 +168,21 @@ public static class GrainKeys
         return slash < 0 ? "" : key[(slash + 1)..];
     }
 }
+
+/// <summary>
+/// A grain placed by its city's partition (county, city and province roll-ups). The silo-side rebalancer asks a grain
+/// held by a silo that no longer owns its partition to move.
+/// </summary>
+[Alias("plans.IPartitionedGrain")]
+public interface IPartitionedGrain : IGrainWithStringKey
+{
+    /// <summary>Deactivates the grain once it is idle; the next call to it activates it on its partition's owner.</summary>
+    [AlwaysInterleave]
+    Task MoveToOwnerAsync();
+
+    /// <summary>
+    /// Nothing but a call: sent after <see cref="MoveToOwnerAsync"/>, it waits behind the deactivation (it does not
+    /// interleave) and then activates the grain on its owner, so a moved roll-up or county is warm again at once.
+    /// </summary>
+    Task WakeAsync();
+}

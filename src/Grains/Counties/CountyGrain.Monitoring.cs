@@ -1,7 +1,9 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
+using OrleansPlans.Placement;
 using Orleans.Runtime;
 using OrleansPlans.Domain.Evaluation;
 
@@ -183,6 +185,7 @@ public sealed partial class CountyGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        ServiceProvider.GetRequiredService<PartitionRebalancer>().Deactivated(this);
         if (_warningCheckDue.Count > 0 && reason.ReasonCode != DeactivationReasonCode.ApplicationError)
         {
             try

@@ -1,3 +1,4 @@
+using OrleansPlans.Placement;
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
 
@@ -20,6 +21,8 @@ public sealed class DepartmentState
 /// One department of one county: the indicators it is responsible for, what it has reported each year (from the
 /// county's figures, which record who reported each and when) and its progress reports on the plans' measures.
 /// </summary>
+// Placed with its county (a move of the county leaves it where it is until it is collected, minutes later).
+[CityPartitionPlacement]
 public sealed class DepartmentGrain(
     [PersistentState(StorageNames.DepartmentState, StorageNames.Plans)] IPersistentState<DepartmentState> state,
     PlanData data) : Grain, IDepartmentGrain

@@ -1,3 +1,4 @@
+using OrleansPlans.Placement;
 using OrleansPlans.Contracts;
 using OrleansPlans.Domain;
 
@@ -20,6 +21,8 @@ public sealed class IndicatorSeriesState
 /// stores them); this grain takes a copy whenever the county's version has moved and evaluates it here, so that page
 /// reads of many indicators run in parallel and never hold the county's turn for the evaluation.
 /// </summary>
+// Placed with its county (a move of the county leaves it where it is until it is collected, minutes later).
+[CityPartitionPlacement]
 public sealed class IndicatorGrain(PlanData data, Microsoft.Extensions.Options.IOptions<MonitoringOptions> monitoring) : Grain, IIndicatorGrain
 {
     private string _county = "";

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans;
 using OrleansPlans.Domain;
 using OrleansPlans.Domain.Loading;
+using OrleansPlans.Placement;
 
 namespace OrleansPlans;
 
@@ -28,6 +29,11 @@ public static class GrainServiceExtensions
         services.TryAddSingleton<IDataValueLedger, InMemoryDataValueLedger>();
         services.AddOptions<RollupOptions>().Bind(configuration.GetSection("OrleansPlans:Rollup"));
         services.AddOptions<MonitoringOptions>().Bind(configuration.GetSection("OrleansPlans:Monitoring"));
+        // A city's subtree lives on one silo, spread over the silos by its code; see CityPartitions.
+        services.AddPlacementDirector<CityPartitionPlacement, CityPartitionPlacementDirector>();
+        services.AddOptions<PartitionPlacementOptions>().Bind(configuration.GetSection("OrleansPlans:Placement"));
+        services.AddSingleton<PartitionRebalancer>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<PartitionRebalancer>());
         return services;
     }
 }

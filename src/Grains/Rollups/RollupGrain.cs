@@ -1,9 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansPlans.Contracts;
 using OrleansPlans.Counties;
 using OrleansPlans.Domain;
 using OrleansPlans.Domain.Evaluation;
+using OrleansPlans.Placement;
 
 namespace OrleansPlans.Rollups;
 
@@ -16,7 +18,7 @@ namespace OrleansPlans.Rollups;
 /// child whose version differs from the last one applied, so a lost message or a crashed silo heals by itself.
 /// </remarks>
 public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, IOptions<MonitoringOptions> monitoring, ILogger logger)
-    : Grain, IRollupGrain
+    : Grain, IRollupGrain, IPartitionedGrain
 {
     private readonly Dictionary<string, ChildState> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<CellKey, RollupCell> _totals = [];
@@ -65,7 +67,26 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
             // Not interleaved: a snapshot sent while a later change is already on its way would overtake it and win.
             this.RegisterGrainTimer(AnnounceToParentAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         }
+        ServiceProvider.GetRequiredService<PartitionRebalancer>().Activated(this);
     }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        ServiceProvider.GetRequiredService<PartitionRebalancer>().Deactivated(this);
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    public Task MoveToOwnerAsync()
+    {
+        // Not MigrateOnIdle: Orleans migrates grains in batches and a batch is accepted once its activations are up, but
+        // a city activating on the new silo waits for its counties' contributions, and a county of the same batch
+        // answers only once the batch is accepted — 30-s timeouts (seen in the benchmark's two-silo run). A plain
+        // deactivation has no such cycle; the next call places the grain on its owner, where it re-reads its state.
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    public Task WakeAsync() => Task.CompletedTask;
 
     protected abstract Task<ContributionSnapshot> GetChildSnapshotAsync(string child);
 
@@ -447,7 +468,8 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
     }
 }
 
-/// <summary>A prefecture-level city: the roll-up of its county-level units.</summary>
+/// <summary>A prefecture-level city: the roll-up of its county-level units, on the silo that holds them.</summary>
+[CityPartitionPlacement]
 public sealed class CityGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, IOptions<MonitoringOptions> monitoring, ILogger<CityGrain> logger)
     : RollupGrain(data, time, options, monitoring, logger), ICityGrain
 {
@@ -463,7 +485,8 @@ public sealed class CityGrain(PlanData data, TimeProvider time, IOptions<RollupO
         Unit.ParentCode is null ? null : _parent ??= GrainFactory.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(Unit.ParentCode));
 }
 
-/// <summary>A province: the roll-up of its prefecture-level cities.</summary>
+/// <summary>A province: the roll-up of its prefecture-level cities (a partition of its own).</summary>
+[CityPartitionPlacement]
 public sealed class ProvinceGrain(PlanData data, TimeProvider time, IOptions<RollupOptions> options, IOptions<MonitoringOptions> monitoring, ILogger<ProvinceGrain> logger)
     : RollupGrain(data, time, options, monitoring, logger), IProvinceGrain
 {

@@ -64,11 +64,4 @@ public sealed class OrleansPlansHostOptions
     public TimeSpan WarmRollupsFor { get; set; } = TimeSpan.FromSeconds(30);
 
     public double MemoryUsageTargetPercent { get; set; } = 70;
-
-    /// <summary>
-    /// Orleans' activation rebalancer (experimental in Orleans 10): silos move activations between them until their
-    /// counts are even, so silos that start together, or a silo added later, share the counties a warm-up placed on
-    /// the first silo. Off by default (docs/operations.md, Scaling).
-    /// </summary>
-    public bool RebalanceActivations { get; set; }
 }

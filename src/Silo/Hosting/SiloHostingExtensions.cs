@@ -108,12 +108,6 @@ public static class SiloHostingExtensions
                     o.ConnectionString = connectionString;
                 });
             }
-            if (options.RebalanceActivations)
-            {
-#pragma warning disable ORLEANSEXP002 // the activation rebalancer is marked experimental in Orleans 10
-                silo.AddActivationRebalancer();
-#pragma warning restore ORLEANSEXP002
-            }
             silo.AddActivityPropagation();
             if (options.Dashboard)
             {
