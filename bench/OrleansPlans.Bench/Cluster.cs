@@ -145,6 +145,31 @@ public sealed class Cluster : IAsyncDisposable
         await Gateway.WaitReadyAsync(TimeSpan.FromSeconds(180));
     }
 
+    /// <summary>
+    /// With several silos: waits until every county is active, each silo holds some and none holds a grain another
+    /// silo owns, i.e. the silos have handed each other the cities they own (the first silo up warms the province
+    /// alone; the others take theirs over seconds later). Returns the wait and each silo's counties; null if they did not settle within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<(TimeSpan Waited, int[] Counties)?> WaitForPartitionsAsync(int counties, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var scraped = await Task.WhenAll(Silos.Select(async silo => await MetricsScraper.ScrapeAsync(silo.BaseAddress)));
+            var held = scraped.Select(m => (int)(MetricsScraper.Sum(m.Where(l => l.Contains("grain_type=\"county\"", StringComparison.Ordinal)), "orleans_catalog_activations") ?? 0)).ToArray();
+            var misplaced = scraped.Sum(m => MetricsScraper.Sum(m.Where(l => l.Contains("state=\"misplaced\"", StringComparison.Ordinal)), "orleansplans_placement_grains") ?? 1);
+            if (held.Sum() == counties && held.All(n => n > 0) && misplaced == 0)
+            {
+                return (clock.Elapsed, held);
+            }
+            if (clock.Elapsed > timeout)
+            {
+                return null;
+            }
+            await Task.Delay(500);
+        }
+    }
+
     /// <summary>SIGKILL of every silo and the gateway (no graceful shutdown, no membership update).</summary>
     public void KillProcesses()
     {

@@ -94,6 +94,14 @@ try
         cluster = await Cluster.StartAsync(options, scenario.Provinces, Progress);
         results.StartupSeconds = cluster.StartupTime.TotalSeconds;
         Progress($"ready after {cluster.StartupTime.TotalSeconds:F1} s: gateway {cluster.GatewayAddress}");
+        if (options.Mode == BenchMode.Spawn && options.Silos > 1)
+        {
+            var settled = await cluster.WaitForPartitionsAsync(scenario.Counties.Count, TimeSpan.FromSeconds(120));
+            results.Partitions = settled is { } p
+                ? $"settled {p.Waited.TotalSeconds:F1} s after ready: " + string.Join(", ", p.Counties.Select((n, i) => $"silo{i + 1} {n:N0} counties"))
+                : "not settled within 120 s (measured anyway)";
+            Progress($"partitions {results.Partitions}");
+        }
     }
     var gatewayAddress = cluster?.GatewayAddress ?? options.GatewayUrl!;
     var baselineConnection = options.BaselineConnectionString ?? cluster?.ConnectionString;

@@ -53,6 +53,9 @@ public sealed class Results
     public MachineInfo Machine { get; set; } = null!;
     public ScenarioInfo Scenario { get; set; } = null!;
     public double StartupSeconds { get; set; }
+
+    /// <summary>With several silos: how the counties were spread when the measurement began.</summary>
+    public string? Partitions { get; set; }
     public IngestResult? Ingest { get; set; }
     public FreshnessResult? Freshness { get; set; }
 
@@ -211,6 +214,10 @@ public sealed class Results
             $"{sc.Batches:N0} batches, {sc.Values:N0} values ({sc.BodyBytes / 1024.0 / 1024.0:F1} MB JSON); {sc.Clients} clients; probe {sc.ProbeIndicator} @ {sc.ProbeCounty}; " +
             $"reads: {sc.Readers} readers × {sc.ReadSeconds} s per phase, each after {sc.ReadWarmupSeconds} s of unmeasured reading");
         s.AppendLine($"startup: {StartupSeconds:F1} s");
+        if (Partitions is not null)
+        {
+            s.AppendLine($"partitions: {Partitions}");
+        }
         s.AppendLine();
         s.AppendLine($"{"measure",-44} {"result",-70}");
         s.AppendLine(new string('-', 116));

@@ -30,6 +30,7 @@ public static class GrainServiceExtensions
         services.AddOptions<RollupOptions>().Bind(configuration.GetSection("OrleansPlans:Rollup"));
         services.AddOptions<MonitoringOptions>().Bind(configuration.GetSection("OrleansPlans:Monitoring"));
         // A city's subtree lives on one silo, spread over the silos by its code; see CityPartitions.
+        services.AddSingleton<PartitionTable>();
         services.AddPlacementDirector<CityPartitionPlacement, CityPartitionPlacementDirector>();
         services.AddOptions<PartitionPlacementOptions>().Bind(configuration.GetSection("OrleansPlans:Placement"));
         services.AddSingleton<PartitionRebalancer>();

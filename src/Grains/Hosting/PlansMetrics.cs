@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 namespace OrleansPlans;
@@ -25,5 +26,32 @@ public static class PlansMetrics
     public static readonly Counter<long> StorageFlushes = Meter.CreateCounter<long>("orleansplans.storage.flushes", "{statement}", "Grain storage statements");
 
     /// <summary>Grain states written or read, by op; states / flushes is the group-commit batch size.</summary>
+    /// <summary>Counties and roll-ups this silo handed to the silo that owns their city's partition (after a membership change).</summary>
+    /// <summary>
+    /// Counties and roll-ups this silo holds (state="held"), and of those the ones whose partition another silo owns
+    /// (state="misplaced": non-zero for a few seconds after a silo joins or leaves, until the silo hands them over).
+    /// </summary>
+    private static readonly ObservableGauge<int> PlacementGrains = Meter.CreateObservableGauge("orleansplans.placement.grains", ObservePlacement, "{grain}", "Partitioned grains held by this silo");
+
+    private static readonly ConcurrentDictionary<object, Func<(int Held, int Misplaced)>> PlacementSources = new();
+
+    /// <summary>Registers a silo's count of its partitioned grains (one per silo; several in an in-process test cluster).</summary>
+    public static void AddPlacementSource(object silo, Func<(int Held, int Misplaced)> count) => PlacementSources[silo] = count;
+
+    public static void RemovePlacementSource(object silo) => PlacementSources.TryRemove(silo, out _);
+
+    private static IEnumerable<Measurement<int>> ObservePlacement()
+    {
+        var (held, misplaced) = (0, 0);
+        foreach (var source in PlacementSources.Values)
+        {
+            var (h, m) = source();
+            (held, misplaced) = (held + h, misplaced + m);
+        }
+        return [new(held, new KeyValuePair<string, object?>("state", "held")), new(misplaced, new KeyValuePair<string, object?>("state", "misplaced"))];
+    }
+
+    public static readonly Counter<long> PlacementMoves = Meter.CreateCounter<long>("orleansplans.placement.moves", "{grain}", "Grains handed to their partition's owner");
+
     public static readonly Counter<long> StorageStates = Meter.CreateCounter<long>("orleansplans.storage.states", "{state}", "Grain states written or read");
 }

@@ -1,6 +1,5 @@
 using Orleans.Placement;
 using Orleans.Runtime.Placement;
-using OrleansPlans.Domain;
 
 namespace OrleansPlans.Placement;
 
@@ -18,12 +17,8 @@ public sealed class CityPartitionPlacementAttribute() : PlacementAttribute(CityP
 /// Orleans asks this for every new activation's silo, so a grain deactivated by <see cref="PartitionRebalancer"/>
 /// comes back on its partition's owner with the next call to it.
 /// </summary>
-public sealed class CityPartitionPlacementDirector(PlanData data) : IPlacementDirector
+public sealed class CityPartitionPlacementDirector(PartitionTable partitions) : IPlacementDirector
 {
-    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
-    {
-        var silos = context.GetCompatibleSilos(target);
-        var partition = CityPartitions.Of(data, target.GrainIdentity.Key.ToString()!);
-        return Task.FromResult(CityPartitions.Owner(partition, silos) ?? context.LocalSilo);
-    }
+    public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context) =>
+        Task.FromResult(partitions.OwnerOf(target.GrainIdentity.Key.ToString()!, context.GetCompatibleSilos(target)) ?? context.LocalSilo);
 }

@@ -41,6 +41,7 @@ public sealed partial class PartitionRebalancer(
     ILocalSiloDetails localSilo,
     IGrainFactory grains,
     PlanData data,
+    PartitionTable partitions,
     IOptions<PartitionPlacementOptions> options,
     ILogger<PartitionRebalancer> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
@@ -63,8 +64,21 @@ public sealed partial class PartitionRebalancer(
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(PartitionRebalancer), ServiceLifecycleStage.Active, StartAsync, StopAsync);
 
+    /// <summary>The partitioned grains held here, and how many of them another silo owns (for /metrics).</summary>
+    public (int Held, int Misplaced) Count()
+    {
+        var silos = ActiveSilos();
+        if (!silos.Contains(localSilo.SiloAddress))
+        {
+            return (_local.Count, 0);
+        }
+        var owners = partitions.For(silos);
+        return (_local.Count, _local.Values.Count(p => owners.OwnerOf(p) is { } owner && !owner.Equals(localSilo.SiloAddress)));
+    }
+
     private Task StartAsync(CancellationToken cancellationToken)
     {
+        PlansMetrics.AddPlacementSource(this, Count);
         _stopping = new CancellationTokenSource();
         _watch = Task.Run(() => WatchMembershipAsync(_stopping.Token));
         _loop = Task.Run(() => RebalanceLoopAsync(_stopping.Token));
@@ -73,6 +87,7 @@ public sealed partial class PartitionRebalancer(
 
     private async Task StopAsync(CancellationToken cancellationToken)
     {
+        PlansMetrics.RemovePlacementSource(this);
         if (_stopping is null)
         {
             return;
@@ -132,15 +147,11 @@ public sealed partial class PartitionRebalancer(
             // Joining or shutting down: a stopping silo's grains are deactivated and re-placed by Orleans itself.
             return 0;
         }
-        var owners = new Dictionary<string, SiloAddress?>(StringComparer.Ordinal);
+        var owners = partitions.For(silos);
         var misplaced = new List<GrainId>();
         foreach (var (grain, partition) in _local)
         {
-            if (!owners.TryGetValue(partition, out var owner))
-            {
-                owners[partition] = owner = CityPartitions.Owner(partition, silos);
-            }
-            if (owner is not null && !owner.Equals(here))
+            if (owners.OwnerOf(partition) is { } owner && !owner.Equals(here))
             {
                 misplaced.Add(grain);
             }
@@ -150,6 +161,7 @@ public sealed partial class PartitionRebalancer(
             return 0;
         }
         LogMoving(logger, misplaced.Count, _local.Count, silos.Count);
+        PlansMetrics.PlacementMoves.Add(misplaced.Count);
         await Parallel.ForEachAsync(misplaced, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrentMoves, CancellationToken = cancellationToken },
             async (grain, _) =>
             {
