@@ -68,7 +68,7 @@ public sealed class CityPartitionsTests
             }
         }
         // 四川, the benchmark's province: every silo holds some of its 183 counties, none more than 15 % over an even
-        // share — over 2 silos at most 106, so at least 77 on the other (36 / 147 with plain hashing of its cities).
+        // share — over 2 silos at most 106, so at least 77 on the other (plain hashing of its cities: up to 162 / 21).
         var sichuan = data.ChildrenOf("510000").GroupBy(c => owners.OwnerOf(c.Code)).Select(g => g.Sum(c => data.LeavesOf(c.Code).Count())).ToArray();
         Assert.Equal(count, sichuan.Length);
         Assert.All(sichuan, n => Assert.InRange(n, 1, Math.Ceiling(183.0 / count * 1.15)));

@@ -74,13 +74,15 @@ public static class CityPartitions
 /// <summary>
 /// The owner of every partition for one set of silos: rendezvous hashing with bounded loads, per province. A
 /// province has ~10–20 cities of very different sizes (四川: 成都 with 20 county-level units, 攀枝花 with 5), so plain
-/// hashing of 21 cities over 2 silos split 四川's counties 36 / 147 in a benchmark run. Instead each province's cities
-/// are taken largest first, each going to the first silo in its preference order that stays within
-/// <see cref="Slack"/> of an even share of the province's counties.
+/// hashing of its 21 cities over 2 silos gives one silo 108 of 四川's 183 counties in the median case, 128 at the 90th
+/// percentile and up to 162 (500 random pairs of silo addresses). Instead each province's cities are taken largest
+/// first, each going to the first silo in its preference order that stays within <see cref="Slack"/> of an even share
+/// of the province's counties: at most 106 of 183 (median 104).
 /// </summary>
 /// <remarks>
-/// The division table is the same on every silo, so is the result. A joining or leaving silo moves the cities whose
-/// preferred silo it is, plus the few that the changed bounds push elsewhere (measured in the unit tests).
+/// The division table is the same on every silo, so is the result. A joining silo takes the cities it is preferred for
+/// within its share, and the changed bounds move some more between the others: a fourth silo took 22–28 % of China's
+/// counties and 34 % changed silo in all (median of 500 random silo sets; ideal 25 %, a reshuffle 75 %).
 /// </remarks>
 public sealed class PartitionOwners
 {
