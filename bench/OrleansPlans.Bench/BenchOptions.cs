@@ -11,6 +11,9 @@ public sealed class BenchOptions
     public bool ModeChosen { get; set; }
     public Uri? GatewayUrl { get; set; }
     public int Silos { get; set; } = 1;
+
+    /// <summary>With --spawn: start one more silo this many seconds into the ingest (a scale-out at a deadline).</summary>
+    public double? AddSiloAt { get; set; }
     public string Province { get; set; } = "510000";
     public bool National { get; set; }
     public int? Cities { get; set; }
@@ -75,6 +78,8 @@ public sealed class BenchOptions
           --gateway URL            drive a running gateway (no memory, cold start; baselines only with --pg)
         Scenario:
           --silos N                silo processes with --spawn (1)
+          --add-silo-at S          with --spawn: start one more silo S seconds into the ingest and report how long until
+                                   it holds its share (the silos hand it the cities it owns) and what the ingest did meanwhile
           --province CODE          the province that is read and checked (510000 = 四川省; --national checks every province)
           --national               push all 2,854 county-level units of data/divisions/divisions.csv
           --cities N               only the first N cities of the province (by code)
@@ -139,6 +144,7 @@ public sealed class BenchOptions
                     o.ModeChosen = true;
                     break;
                 case "--silos": o.Silos = Math.Max(1, NextInt()); break;
+                case "--add-silo-at": o.AddSiloAt = NextSeconds(); break;
                 case "--province": o.Province = Next(); break;
                 case "--national": o.National = true; break;
                 case "--cities": o.Cities = Math.Max(1, NextInt()); break;

@@ -118,20 +118,7 @@ public sealed class Cluster : IAsyncDisposable
         Silos.Clear();
         for (var i = 0; i < _siloPorts.Count; i++)
         {
-            var (http, silo, gateway) = _siloPorts[i];
-            var environment = new Dictionary<string, string>
-            {
-                ["ConnectionStrings__OrleansPlans"] = ProductConnectionString!,
-                ["Orleans__ClusterId"] = ClusterId,
-                ["Orleans__SiloPort"] = silo.ToString(CultureInfo.InvariantCulture),
-                ["Orleans__GatewayPort"] = gateway.ToString(CultureInfo.InvariantCulture),
-                ["Orleans__AdvertisedIP"] = "127.0.0.1",
-                ["Orleans__SiloName"] = $"silo{i + 1}",
-                ["Demo__Enabled"] = "false",
-            };
-            AddWarmProvinces(environment);
-            AddExtra(environment);
-            Silos.Add(Track(new ChildProcess($"silo{i + 1}", SiloDll, http, environment, Path.Combine(WorkDirectory, $"silo{i + 1}.{_generation}.log"))));
+            Silos.Add(StartSilo(i + 1, _siloPorts[i]));
         }
         var gatewayEnvironment = new Dictionary<string, string>
         {
@@ -168,6 +155,35 @@ public sealed class Cluster : IAsyncDisposable
             }
             await Task.Delay(500);
         }
+    }
+
+    /// <summary>
+    /// Starts one more silo (ports of its own) into the running cluster and waits until it is ready; it is not restarted
+    /// by a cold start, which restarts the silos the run began with.
+    /// </summary>
+    public async Task<ChildProcess> AddSiloAsync()
+    {
+        var silo = StartSilo(Silos.Count + 1, (PostgresServer.FreePort(), PostgresServer.FreePort(), PostgresServer.FreePort()));
+        Silos.Add(silo);
+        await silo.WaitReadyAsync(TimeSpan.FromSeconds(180));
+        return silo;
+    }
+
+    private ChildProcess StartSilo(int number, (int Http, int Silo, int Gateway) ports)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__OrleansPlans"] = ProductConnectionString!,
+            ["Orleans__ClusterId"] = ClusterId,
+            ["Orleans__SiloPort"] = ports.Silo.ToString(CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = ports.Gateway.ToString(CultureInfo.InvariantCulture),
+            ["Orleans__AdvertisedIP"] = "127.0.0.1",
+            ["Orleans__SiloName"] = $"silo{number}",
+            ["Demo__Enabled"] = "false",
+        };
+        AddWarmProvinces(environment);
+        AddExtra(environment);
+        return Track(new ChildProcess($"silo{number}", SiloDll, ports.Http, environment, Path.Combine(WorkDirectory, $"silo{number}.{_generation}.log")));
     }
 
     /// <summary>SIGKILL of every silo and the gateway (no graceful shutdown, no membership update).</summary>

@@ -148,10 +148,36 @@ try
     cpu.Start();
     using var stopProbe = new CancellationTokenSource();
     var probeTask = Task.Run(() => load.ProbeAsync(probeStart, probeBase, stopProbe.Token));
+    // --add-silo-at: a silo joins during the ingest, as when an operator scales out at a reporting deadline.
+    var ingestClock = Stopwatch.StartNew();
+    ChildProcess? addedSilo = null;
+    var scaleOut = options.AddSiloAt is { } addAt && cluster is { Mode: BenchMode.Spawn }
+        ? Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(addAt));
+            var startedAt = ingestClock.Elapsed.TotalSeconds;
+            Progress($"scale-out: starting silo{cluster.Silos.Count + 1} at +{startedAt:F1} s of the ingest…");
+            var silo = await cluster.AddSiloAsync();
+            addedSilo = silo;
+            var readyAt = ingestClock.Elapsed.TotalSeconds;
+            Progress($"scale-out: {silo.Name} ready at +{readyAt:F1} s");
+            var settled = await cluster.WaitForPartitionsAsync(scenario.Counties.Count, TimeSpan.FromSeconds(180));
+            var summary = $"{silo.Name} started at +{startedAt:F1} s of the ingest, ready at +{readyAt:F1} s; " + (settled is { } p
+                ? $"its share handed over by +{ingestClock.Elapsed.TotalSeconds:F1} s: " + string.Join(", ", p.Counties.Select((n, i) => $"silo{i + 1} {n:N0} counties"))
+                : "its share not handed over within 180 s of it being ready");
+            Progress("scale-out: " + summary);
+            return summary;
+        })
+        : null;
     results.Ingest = await load.IngestAsync(cancel.Token);
+    var addedSiloCpu = addedSilo is { } added ? ProcStats.CpuSeconds(added.Pid) : (double?)null;
     await stopProbe.CancelAsync();
     results.Freshness = await probeTask;
     results.IngestCpu = cpu.Stop();
+    if (scaleOut is not null)
+    {
+        results.ScaleOut = await scaleOut + (addedSiloCpu is { } c ? $"; the added silo used {c:F1} s of CPU by the end of the ingest ({results.Ingest.Seconds:F1} s)" : "; the ingest ended before it was ready");
+    }
     if (profiler is not null)
     {
         results.IngestPostgres = await profiler.StopAsync();

@@ -56,6 +56,9 @@ public sealed class Results
 
     /// <summary>With several silos: how the counties were spread when the measurement began.</summary>
     public string? Partitions { get; set; }
+
+    /// <summary>With --add-silo-at: when the added silo was up and held its share.</summary>
+    public string? ScaleOut { get; set; }
     public IngestResult? Ingest { get; set; }
     public FreshnessResult? Freshness { get; set; }
 
@@ -225,6 +228,10 @@ public sealed class Results
         if (Ingest is { } i)
         {
             Row("ingest throughput", $"{i.ValuesPerSecond:N0} values/s ({i.Values:N0} values, {i.Batches:N0} batches in {i.Seconds:F1} s)");
+            if (ScaleOut is not null)
+            {
+                Row("scale-out during the ingest", ScaleOut);
+            }
             if (i.AfterWarmUp is { } steady)
             {
                 Row("ingest after the first 5 s", $"{steady.ValuesPerSecond:N0} values/s ({steady.Values:N0} values in the {steady.Seconds:F1} s from {steady.FromSeconds:F1} s on; JIT warm-up excluded; not judged)");
