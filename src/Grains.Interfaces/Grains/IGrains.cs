@@ -176,7 +176,7 @@ public static class GrainKeys
 [Alias("plans.IPartitionedGrain")]
 public interface IPartitionedGrain : IGrainWithStringKey
 {
-    /// <summary>Deactivates the grain once it is idle; the next call to it activates it on its partition's owner.</summary>
+    /// <summary>Deactivates the grain once its running calls finish; the next call to it activates it on its partition's owner.</summary>
     [AlwaysInterleave]
     Task MoveToOwnerAsync();
 
