@@ -188,15 +188,7 @@ public sealed partial class CountyGrain(
         return Task.FromResult(new ContributionSnapshot(_code, version, [.. _figures.Values.SelectMany(f => f.Cells()), .. ApprovalContribution()]));
     }
 
-    public Task MoveToOwnerAsync()
-    {
-        // Not MigrateOnIdle: Orleans migrates grains in batches and a batch is accepted once its activations are up, but
-        // a city activating on the new silo waits for its counties' contributions, and a county of the same batch
-        // answers only once the batch is accepted — 30-s timeouts (seen in the benchmark's two-silo run). A plain
-        // deactivation has no such cycle; the next call places the grain on its owner, where it re-reads its state.
-        DeactivateOnIdle();
-        return Task.CompletedTask;
-    }
+    public Task MoveToOwnerAsync() => PartitionMoves.Start(this);
 
     public Task WakeAsync() => Task.CompletedTask;
 

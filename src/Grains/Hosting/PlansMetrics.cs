@@ -26,7 +26,11 @@ public static class PlansMetrics
     public static readonly Counter<long> StorageFlushes = Meter.CreateCounter<long>("orleansplans.storage.flushes", "{statement}", "Grain storage statements");
 
     /// <summary>Grain states written or read, by op; states / flushes is the group-commit batch size.</summary>
+    public static readonly Counter<long> StorageStates = Meter.CreateCounter<long>("orleansplans.storage.states", "{state}", "Grain states written or read");
+
     /// <summary>Counties and roll-ups this silo handed to the silo that owns their city's partition (after a membership change).</summary>
+    public static readonly Counter<long> PlacementMoves = Meter.CreateCounter<long>("orleansplans.placement.moves", "{grain}", "Grains handed to their partition's owner");
+
     /// <summary>
     /// Counties and roll-ups this silo holds (state="held"), and of those the ones whose partition another silo owns
     /// (state="misplaced": non-zero for a few seconds after a silo joins or leaves, until the silo hands them over).
@@ -50,8 +54,4 @@ public static class PlansMetrics
         }
         return [new(held, new KeyValuePair<string, object?>("state", "held")), new(misplaced, new KeyValuePair<string, object?>("state", "misplaced"))];
     }
-
-    public static readonly Counter<long> PlacementMoves = Meter.CreateCounter<long>("orleansplans.placement.moves", "{grain}", "Grains handed to their partition's owner");
-
-    public static readonly Counter<long> StorageStates = Meter.CreateCounter<long>("orleansplans.storage.states", "{state}", "Grain states written or read");
 }

@@ -22,3 +22,23 @@ public sealed class CityPartitionPlacementDirector(PartitionTable partitions) : 
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context) =>
         Task.FromResult(partitions.OwnerOf(target.GrainIdentity.Key.ToString()!, context.GetCompatibleSilos(target)) ?? context.LocalSilo);
 }
+
+/// <summary>What a partitioned grain does when <see cref="PartitionRebalancer"/> asks it to move.</summary>
+public static class PartitionMoves
+{
+    /// <summary>
+    /// Deactivates the grain (it takes no new calls and finishes the running ones); the rebalancer's next call to it
+    /// then activates it on its owner, where it re-reads its state.
+    /// </summary>
+    /// <remarks>
+    /// Not <c>MigrateOnIdle</c>: Orleans migrates grains in batches and accepts a batch once its activations are up, but
+    /// a city activating on the new silo waits for its counties' contributions, and a county of the same batch answers
+    /// only once the batch is accepted — 30-s timeouts in the benchmark's two-silo run (docs/benchmarks.md, session 14).
+    /// A plain deactivation has no such cycle.
+    /// </remarks>
+    public static Task Start(IGrainBase grain)
+    {
+        grain.DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+}
