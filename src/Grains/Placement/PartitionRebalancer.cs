@@ -15,7 +15,8 @@ public sealed class PartitionPlacementOptions
     /// </summary>
     public TimeSpan SettleDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often the silo re-checks its grains anyway (a move the placement declined is retried).</summary>
+    /// <summary>How often the silo re-checks its grains anyway; after a pass that moved grains it re-checks sooner
+    /// (<see cref="SettleDelay"/>, doubling while passes keep moving some), until a pass finds nothing to move.</summary>
     public TimeSpan CheckPeriod { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -118,11 +119,19 @@ public sealed partial class PartitionRebalancer(
     private async Task RebalanceLoopAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        var movingPasses = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                if (await _changed.WaitAsync(settings.CheckPeriod, cancellationToken))
+                // After a pass that moved grains, look again soon: a grain can come back here (a call with a stale
+                // address) or have been placed by a silo that did not yet see the newcomer. Back off while passes keep
+                // finding some (5, 10, 20 s, then the check period), so a grain that keeps coming back is not bounced
+                // every few seconds.
+                var step = Math.Max(settings.SettleDelay.Ticks, TimeSpan.TicksPerSecond);
+                var wait = movingPasses == 0 ? settings.CheckPeriod
+                    : TimeSpan.FromTicks(Math.Min(settings.CheckPeriod.Ticks, step << Math.Min(movingPasses - 1, 16)));
+                if (await _changed.WaitAsync(wait, cancellationToken))
                 {
                     await Task.Delay(settings.SettleDelay, cancellationToken);
                     // Membership changes that arrived while settling are covered by this pass.
@@ -131,7 +140,7 @@ public sealed partial class PartitionRebalancer(
                         await _changed.WaitAsync(cancellationToken);
                     }
                 }
-                await RebalanceAsync(settings.MaxConcurrentMoves, cancellationToken);
+                movingPasses = await RebalanceAsync(settings.MaxConcurrentMoves, cancellationToken) > 0 ? movingPasses + 1 : 0;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -167,7 +176,7 @@ public sealed partial class PartitionRebalancer(
         {
             return 0;
         }
-        LogMoving(logger, misplaced.Count, _local.Count, silos.Count);
+        LogMoving(logger, misplaced.Count, _local.Count, silos.Count, string.Join(", ", misplaced.Take(5)));
         PlansMetrics.PlacementMoves.Add(misplaced.Count);
         await Parallel.ForEachAsync(misplaced, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrentMoves, CancellationToken = cancellationToken },
             async (grain, _) =>
@@ -196,8 +205,8 @@ public sealed partial class PartitionRebalancer(
             .Select(m => m.SiloAddress)];
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Moving {Count} of {Local} partitioned grains to their owners among {Silos} active silos")]
-    private static partial void LogMoving(ILogger logger, int count, int local, int silos);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Moving {Count} of {Local} partitioned grains to their owners among {Silos} active silos (first: {First})")]
+    private static partial void LogMoving(ILogger logger, int count, int local, int silos, string first);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Asking {Grain} to move to its partition's owner failed")]
     private static partial void LogMoveFailed(ILogger logger, Exception exception, GrainId grain);
