@@ -71,15 +71,21 @@ public sealed partial class PartitionRebalancer(
         lifecycle.Subscribe(nameof(PartitionRebalancer), ServiceLifecycleStage.Active, StartAsync, StopAsync);
 
     /// <summary>The partitioned grains held here, and how many of them another silo owns (for /metrics).</summary>
-    public (int Held, int Misplaced) Count()
+    public (int Held, int Misplaced) Count() => (_local.Count, Misplaced(ActiveSilos()).Count);
+
+    /// <summary>
+    /// The grains held here whose partition another of <paramref name="silos"/> owns; none while this silo is not among
+    /// them (joining, or shutting down: a stopping silo's grains are deactivated and re-placed by Orleans itself).
+    /// </summary>
+    private List<GrainId> Misplaced(List<SiloAddress> silos)
     {
-        var silos = ActiveSilos();
-        if (!silos.Contains(localSilo.SiloAddress))
+        var here = localSilo.SiloAddress;
+        if (!silos.Contains(here))
         {
-            return (_local.Count, 0);
+            return [];
         }
         var owners = partitions.For(silos);
-        return (_local.Count, _local.Values.Count(p => owners.OwnerOf(p) is { } owner && !owner.Equals(localSilo.SiloAddress)));
+        return [.. _local.Where(g => owners.OwnerOf(g.Value) is { } owner && !owner.Equals(here)).Select(g => g.Key)];
     }
 
     private Task StartAsync(CancellationToken cancellationToken)
@@ -154,24 +160,10 @@ public sealed partial class PartitionRebalancer(
     }
 
     /// <summary>Asks every grain held here whose partition another silo owns to move; returns how many were asked.</summary>
-    public async Task<int> RebalanceAsync(int maxConcurrentMoves, CancellationToken cancellationToken)
+    private async Task<int> RebalanceAsync(int maxConcurrentMoves, CancellationToken cancellationToken)
     {
         var silos = ActiveSilos();
-        var here = localSilo.SiloAddress;
-        if (!silos.Contains(here))
-        {
-            // Joining or shutting down: a stopping silo's grains are deactivated and re-placed by Orleans itself.
-            return 0;
-        }
-        var owners = partitions.For(silos);
-        var misplaced = new List<GrainId>();
-        foreach (var (grain, partition) in _local)
-        {
-            if (owners.OwnerOf(partition) is { } owner && !owner.Equals(here))
-            {
-                misplaced.Add(grain);
-            }
-        }
+        var misplaced = Misplaced(silos);
         if (misplaced.Count == 0)
         {
             return 0;
