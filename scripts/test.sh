@@ -9,12 +9,10 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+. scripts/lib/packages.sh
+
 # PostgreSQL server binaries for the PostgreSQL tests (the fixture starts its own throwaway cluster).
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  echo "Installing PostgreSQL (server binaries for the test fixture)…"
-  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
-fi
+ensure_postgresql
 
 dotnet build OrleansPlans.sln -c Release -warnaserror -nologo -clp:ErrorsOnly || exit 1
 
@@ -36,8 +34,7 @@ fc-list :lang=zh 2>/dev/null | grep -q . || browser_pkgs+=(fonts-noto-cjk)
 { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || browser_pkgs+=(nodejs npm)
 if [ ${#browser_pkgs[@]} -gt 0 ]; then
   echo "Installing ${browser_pkgs[*]} (browser tests)…"
-  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${browser_pkgs[@]}" >/dev/null
-  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${browser_pkgs[@]}" >/dev/null; fi
+  install_packages "${browser_pkgs[@]}"
 fi
 browser_passed=0
 browser_failed=0
