@@ -197,6 +197,7 @@ public sealed partial class CountyGrain
                 logger.LogInformation(e, "County {County} deactivates with warnings to evaluate; the next activation does it", _code);
             }
         }
+        await PartitionMoves.HandOverAsync(this);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 

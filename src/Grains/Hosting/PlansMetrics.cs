@@ -32,6 +32,12 @@ public static class PlansMetrics
     public static readonly Counter<long> PlacementMoves = Meter.CreateCounter<long>("orleansplans.placement.moves", "{grain}", "Grains handed to their partition's owner");
 
     /// <summary>
+    /// Grains this silo handed over that activated here again within minutes (a call that still had this silo's address
+    /// for them): each is moved once more after the settle delay.
+    /// </summary>
+    public static readonly Counter<long> PlacementReturns = Meter.CreateCounter<long>("orleansplans.placement.returns", "{grain}", "Handed-over grains that activated here again");
+
+    /// <summary>
     /// Counties and roll-ups this silo holds (state="held"), and of those the ones whose partition another silo owns
     /// (state="misplaced": non-zero for a few seconds after a silo joins or leaves, until the silo hands them over).
     /// </summary>

@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansPlans.Contracts;
+using OrleansPlans.Counties;
 using OrleansPlans.Domain;
+using OrleansPlans.Rollups;
 
 namespace OrleansPlans.Placement;
 
@@ -40,9 +42,14 @@ public sealed class PartitionPlacementOptions
 /// <para>A move is a deactivation here and a reactivation on the owner: a county re-reads its year rows, a roll-up
 /// rebuilds from its children, as after any restart. Pushes are in PostgreSQL before they are acknowledged, so nothing
 /// depends on memory that a move drops.</para>
-/// <para>A call that reaches this silo with a stale address in the moment between the deactivation and the activation
-/// on the owner activates the grain here again (Orleans activates a grain where a call for it arrives); the next
-/// check, at most <see cref="PartitionPlacementOptions.CheckPeriod"/> later, moves it again.</para>
+/// <para>Orleans activates a grain wherever a call for it arrives, so a call that reaches this silo just after the
+/// grain left activates it here again. Three things keep that rare: counties move before their cities and cities
+/// before provinces (a roll-up activating on its owner calls all its children); a moving grain pauses in its
+/// deactivation so that calls already addressed to it wait and are placed afresh (<see cref="PartitionMoves.HandOverPause"/>);
+/// and the wake-up is checked and retried. A grain that comes back anyway (a silo's cached address, a push) is
+/// counted (<c>orleansplans_placement_returns_total</c>), logged, and moved again after
+/// <see cref="PartitionPlacementOptions.SettleDelay"/> for its first two returns within a few minutes, at the periodic
+/// check after that.</para>
 /// </remarks>
 public sealed partial class PartitionRebalancer(
     IClusterMembershipService membership,
@@ -54,15 +61,50 @@ public sealed partial class PartitionRebalancer(
     IOptions<PartitionPlacementOptions> options,
     ILogger<PartitionRebalancer> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
-    private readonly ConcurrentDictionary<GrainId, string> _local = new();
+    /// <summary>The partitioned grains held here: their partition, and their level (0 county, 1 city, 2 province).</summary>
+    private readonly ConcurrentDictionary<GrainId, (string Partition, int Level)> _local = new();
+
+    /// <summary>Grains this silo handed over, when (timestamp) and how many times they came back since.</summary>
+    private readonly ConcurrentDictionary<GrainId, (long LeftAt, int Returns)> _handedOver = new();
+
+    /// <summary>How long a handed-over grain is remembered, and how many returns within that time trigger an early pass.</summary>
+    private static readonly TimeSpan HandedOverMemory = TimeSpan.FromMinutes(5);
+    private const int EarlyPassesPerGrain = 2;
     private readonly SemaphoreSlim _changed = new(0);
     private CancellationTokenSource? _stopping;
     private Task _loop = Task.CompletedTask;
     private Task _watch = Task.CompletedTask;
 
     /// <summary>Called by a partitioned grain as it activates here.</summary>
-    public void Activated(Grain grain) =>
-        _local[grain.GetGrainId()] = CityPartitions.Of(data, grain.GetPrimaryKeyString());
+    public void Activated(Grain grain)
+    {
+        var id = grain.GetGrainId();
+        var partition = CityPartitions.Of(data, grain.GetPrimaryKeyString());
+        _local[id] = (partition, grain switch { CountyGrain => 0, CityGrain => 1, _ => 2 });
+        if (_handedOver.TryGetValue(id, out var handedOver))
+        {
+            var silos = ActiveSilos();
+            if (!silos.Contains(localSilo.SiloAddress) || partitions.For(silos).OwnerOf(partition) is not { } owner || owner.Equals(localSilo.SiloAddress))
+            {
+                // Placed here on purpose: the membership changed and this silo owns its partition again.
+                _handedOver.TryRemove(id, out _);
+                return;
+            }
+            // It came back: a call carried this silo's address for it (a silo's directory cache, or a call that reached
+            // it between the deactivation here and the activation on the owner) and Orleans activates a grain where a
+            // call arrives. Move it again after the settle delay rather than at the next periodic check, but only for
+            // its first returns, so a grain that keeps coming back is not bounced every few seconds.
+            var returns = handedOver.Returns + 1;
+            _handedOver[id] = (handedOver.LeftAt, returns);
+            var seconds = TimeProvider.System.GetElapsedTime(handedOver.LeftAt).TotalSeconds;
+            PlansMetrics.PlacementReturns.Add(1);
+            LogReturned(logger, id, seconds, returns);
+            if (returns <= EarlyPassesPerGrain)
+            {
+                _changed.Release();
+            }
+        }
+    }
 
     /// <summary>Called by a partitioned grain as it deactivates here.</summary>
     public void Deactivated(Grain grain) => _local.TryRemove(grain.GetGrainId(), out _);
@@ -85,7 +127,7 @@ public sealed partial class PartitionRebalancer(
             return [];
         }
         var owners = partitions.For(silos);
-        return [.. _local.Where(g => owners.OwnerOf(g.Value) is { } owner && !owner.Equals(here)).Select(g => g.Key)];
+        return [.. _local.Where(g => owners.OwnerOf(g.Value.Partition) is { } owner && !owner.Equals(here)).Select(g => g.Key)];
     }
 
     private Task StartAsync(CancellationToken cancellationToken)
@@ -163,6 +205,13 @@ public sealed partial class PartitionRebalancer(
     private async Task<int> RebalanceAsync(int maxConcurrentMoves, CancellationToken cancellationToken)
     {
         var silos = ActiveSilos();
+        foreach (var (grain, handedOver) in _handedOver)
+        {
+            if (TimeProvider.System.GetElapsedTime(handedOver.LeftAt) > HandedOverMemory)
+            {
+                _handedOver.TryRemove(grain, out _);
+            }
+        }
         var misplaced = Misplaced(silos);
         if (misplaced.Count == 0)
         {
@@ -170,23 +219,52 @@ public sealed partial class PartitionRebalancer(
         }
         LogMoving(logger, misplaced.Count, _local.Count, silos.Count, string.Join(", ", misplaced.Take(5)));
         PlansMetrics.PlacementMoves.Add(misplaced.Count);
-        await Parallel.ForEachAsync(misplaced, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrentMoves, CancellationToken = cancellationToken },
-            async (grain, _) =>
-            {
-                try
+        // Counties first, then cities, then provinces, each level done before the next: a roll-up activating on its
+        // owner asks all its children for their contributions at once, and a child still being handed over would be
+        // activated here again by that call.
+        foreach (var level in misplaced.GroupBy(g => _local.TryGetValue(g, out var held) ? held.Level : 0).OrderBy(l => l.Key))
+        {
+            await Parallel.ForEachAsync(level, new ParallelOptions { MaxDegreeOfParallelism = maxConcurrentMoves, CancellationToken = cancellationToken },
+                async (grain, ct) =>
                 {
-                    var partitioned = grains.GetGrain<IPartitionedGrain>(grain);
-                    await partitioned.MoveToOwnerAsync();
-                    await partitioned.WakeAsync();
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The next pass asks again.
-                    LogMoveFailed(logger, e, grain);
-                }
-            });
+                    try
+                    {
+                        await MoveAsync(grain, ct);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // The next pass asks again.
+                        LogMoveFailed(logger, e, grain);
+                    }
+                });
+        }
         return misplaced.Count;
     }
+
+    /// <summary>
+    /// Deactivates the grain here and calls it at once: the call waits in the deactivating activation
+    /// (<see cref="PartitionMoves.HandOverPause"/>) and is then placed afresh, which activates the grain on its owner.
+    /// If it came back here all the same (the activation had gone before the call arrived, and Orleans activates a grain
+    /// where a call arrives), the move is tried again after a short pause, twice at most.
+    /// </summary>
+    private async Task MoveAsync(GrainId grain, CancellationToken cancellationToken)
+    {
+        var partitioned = grains.GetGrain<IPartitionedGrain>(grain);
+        for (var attempt = 1; ; attempt++)
+        {
+            await partitioned.MoveToOwnerAsync();
+            _handedOver.AddOrUpdate(grain, static (_, at) => (at, 0), static (_, previous, at) => (at, previous.Returns), TimeProvider.System.GetTimestamp());
+            await partitioned.WakeAsync();
+            // The old activation left the registry before the wake-up could run anywhere; present again = woken here.
+            if (!_local.ContainsKey(grain) || attempt == MoveAttempts)
+            {
+                return;
+            }
+            await Task.Delay(PartitionMoves.HandOverPause * attempt, cancellationToken);
+        }
+    }
+
+    private const int MoveAttempts = 3;
 
     /// <summary>The silos placement chooses among: active in the membership and known to host grains (manifest).</summary>
     private List<SiloAddress> ActiveSilos()
@@ -199,6 +277,9 @@ public sealed partial class PartitionRebalancer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Moving {Count} of {Local} partitioned grains to their owners among {Silos} active silos (first: {First})")]
     private static partial void LogMoving(ILogger logger, int count, int local, int silos, string first);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Grain} activated here again {Seconds:0.0} s after it was handed over (return {Returns} within 5 min)")]
+    private static partial void LogReturned(ILogger logger, GrainId grain, double seconds, int returns);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Asking {Grain} to move to its partition's owner failed")]
     private static partial void LogMoveFailed(ILogger logger, Exception exception, GrainId grain);

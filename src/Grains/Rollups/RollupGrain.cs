@@ -70,10 +70,11 @@ public abstract class RollupGrain(PlanData data, TimeProvider time, IOptions<Rol
         ServiceProvider.GetRequiredService<PartitionRebalancer>().Activated(this);
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         ServiceProvider.GetRequiredService<PartitionRebalancer>().Deactivated(this);
-        return base.OnDeactivateAsync(reason, cancellationToken);
+        await PartitionMoves.HandOverAsync(this);
+        await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     public Task MoveToOwnerAsync() => PartitionMoves.Start(this);
