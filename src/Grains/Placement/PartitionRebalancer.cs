@@ -70,6 +70,7 @@ public sealed partial class PartitionRebalancer(
     /// <summary>How long a handed-over grain is remembered, and how many returns within that time trigger an early pass.</summary>
     private static readonly TimeSpan HandedOverMemory = TimeSpan.FromMinutes(5);
     private const int EarlyPassesPerGrain = 2;
+    private long _returns;
     private readonly SemaphoreSlim _changed = new(0);
     private CancellationTokenSource? _stopping;
     private Task _loop = Task.CompletedTask;
@@ -98,6 +99,7 @@ public sealed partial class PartitionRebalancer(
             _handedOver[id] = (handedOver.LeftAt, returns);
             var seconds = TimeProvider.System.GetElapsedTime(handedOver.LeftAt).TotalSeconds;
             PlansMetrics.PlacementReturns.Add(1);
+            Interlocked.Increment(ref _returns);
             LogReturned(logger, id, seconds, returns);
             if (returns <= EarlyPassesPerGrain)
             {
@@ -105,6 +107,9 @@ public sealed partial class PartitionRebalancer(
             }
         }
     }
+
+    /// <summary>How many grains this silo handed over came back to it (<c>orleansplans_placement_returns_total</c> of this silo).</summary>
+    public long Returns => Interlocked.Read(ref _returns);
 
     /// <summary>Called by a partitioned grain as it deactivates here.</summary>
     public void Deactivated(Grain grain) => _local.TryRemove(grain.GetGrainId(), out _);
@@ -255,8 +260,10 @@ public sealed partial class PartitionRebalancer(
             await partitioned.MoveToOwnerAsync();
             _handedOver.AddOrUpdate(grain, static (_, at) => (at, 0), static (_, previous, at) => (at, previous.Returns), TimeProvider.System.GetTimestamp());
             await partitioned.WakeAsync();
-            // The old activation left the registry before the wake-up could run anywhere; present again = woken here.
-            if (!_local.ContainsKey(grain) || attempt == MoveAttempts)
+            // The old activation left the registry before the wake-up could run anywhere; present again = woken here
+            // (unless the membership changed meanwhile and this silo owns the grain's partition again).
+            if (!_local.TryGetValue(grain, out var held) || attempt == MoveAttempts
+                || partitions.For(ActiveSilos()).OwnerOf(held.Partition) is not { } owner || owner.Equals(localSilo.SiloAddress))
             {
                 return;
             }
