@@ -36,7 +36,7 @@ public static class DataValuesApi
     public sealed record PushRow(string Indicator, Dictionary<string, string>? Disaggregation, decimal? Numerator, decimal? Denominator, decimal? Value, string? Department);
 
     private static async Task<Results<Ok<ImportSummaryResponse>, ProblemHttpResult>> PushAsync(
-        string code, HttpRequest request, PlanData data, IGrainFactory grains, RollupGrains rollups, OrgScope scope, IAuditLog audit, TimeProvider time,
+        string code, HttpRequest request, PlanData data, IGrainFactory grains, RollupGrains rollups, PushAdmission admission, OrgScope scope, IAuditLog audit, TimeProvider time,
         [FromQuery] bool? dryRun, [FromQuery] int? year, CancellationToken cancellationToken)
     {
         if (data.ReportingUnit(code) is null)
@@ -103,6 +103,21 @@ public static class DataValuesApi
                 {
                     ["errors"] = outside.Take(100).Select(o => new { row = o.Row, field = "indicator", message = o.Reason }).ToArray(),
                 });
+        }
+        // The county grain validates again (it is the authority); checking here first answers a bad batch at once even
+        // when valid ones are waiting for a slot below, with the same errors.
+        var invalid = BatchValidation.Validate(data, code, parsed.Rows, time.GetUtcNow().Year);
+        if (invalid.Count > 0)
+        {
+            return ApiProblems.InvalidBatch(invalid);
+        }
+        // Into the cluster in turn (PushAdmission): a valid batch waits here for a slot when many counties push at once.
+        using var lease = await admission.EnterAsync(cancellationToken);
+        if (lease is null)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = "1";
+            return TypedResults.Problem(title: "Too many pushes waiting", detail: "This gateway holds as many pushes as it queues; nothing was applied. Retry after 1 s.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, type: ApiProblems.TypeBase + "busy");
         }
         var batch = new DataValueBatch(Guid.NewGuid(), principal.Subject, parsed.Rows, dryRun ?? false);
         var summary = await grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(code)).PushAsync(batch);
