@@ -6,12 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v dotnet >/dev/null 2>&1; then
-  echo "dotnet SDK 10 is required (https://dot.net)" >&2
-  exit 1
-fi
-
 . scripts/lib/packages.sh
+require_dotnet
 ensure_postgresql
 
 dotnet build OrleansPlans.sln -c Release -nologo -clp:ErrorsOnly

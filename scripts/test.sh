@@ -4,12 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v dotnet >/dev/null 2>&1; then
-  echo "dotnet SDK 10 is required (https://dot.net)" >&2
-  exit 1
-fi
-
 . scripts/lib/packages.sh
+require_dotnet
 
 # PostgreSQL server binaries for the PostgreSQL tests (the fixture starts its own throwaway cluster).
 ensure_postgresql
