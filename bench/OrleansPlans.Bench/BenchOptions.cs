@@ -23,6 +23,9 @@ public sealed class BenchOptions
     public int Readers { get; set; } = 64;
     public double ReadSeconds { get; set; } = 10;
 
+    /// <summary>Open province pages during the ingest (LiveViewers): the committee watching a deadline live. 0 = none.</summary>
+    public int Viewers { get; set; }
+
     /// <summary>
     /// Seconds the readers read a path before its measured phase (not recorded; CPU not counted). The gateway compiles
     /// the read path's methods again at tier 1 once they are hot, and on 2 cores that took ~0.15 cores for the first
@@ -86,6 +89,8 @@ public sealed class BenchOptions
           --years A-B | A,B,…      years pushed (2020-2024)
           --clients N              concurrent county clients (16)
           --readers N              concurrent readers in the read phases (64)
+          --viewers N              open province pages during the ingest, as the web UI's live view: an event stream
+                                   each and, on every change, the page's 10 requests (0)
           --read-seconds S         length of each read phase (10)
           --read-warmup-seconds S  unmeasured reading of the same path by the same readers before each phase (3; 0 = none)
           --http-client-readers    readers use HttpClient (sessions 3–9) instead of one raw HTTP/1.1 connection each
@@ -154,6 +159,7 @@ public sealed class BenchOptions
                     break;
                 case "--clients": o.Clients = Math.Max(1, NextInt()); break;
                 case "--readers": o.Readers = NextInt(); break;
+                case "--viewers": o.Viewers = Math.Max(0, NextInt()); break;
                 case "--read-seconds": o.ReadSeconds = NextDouble(); break;
                 case "--read-warmup-seconds": o.ReadWarmupSeconds = NextSeconds(); break;
                 case "--http-client-readers": o.HttpClientReaders = true; break;
@@ -207,6 +213,8 @@ public sealed class BenchOptions
                 (o.FirstYear, o.LastYear) = (2023, 2024);
             }
             o.Clients = Math.Min(o.Clients, 4);
+            // Two open pages follow the smoke ingest, so CI runs the event stream and a page's reload against the gateway.
+            o.Viewers = Math.Max(o.Viewers, 2);
             o.Baselines = false;
             o.ColdStart = false;
             o.National = false;

@@ -143,6 +143,11 @@ try
     {
         await profiler.StartAsync();
     }
+    // --viewers: the committee's open pages reload on every change while the counties push.
+    using var stopViewers = new CancellationTokenSource();
+    var viewers = options.Viewers > 0
+        ? await new LiveViewers(gatewayAddress, options.Province, options.Viewers, Progress).StartAsync(stopViewers.Token)
+        : null;
     Progress($"ingest: {options.Clients} county clients, probe every {options.ProbeIntervalMs} ms on {scenario.Probe.Code} @ {scenario.ProbeCounty}…");
     var cpu = new CpuMeter(meters);
     cpu.Start();
@@ -172,7 +177,24 @@ try
     results.Ingest = await load.IngestAsync(cancel.Token);
     var addedSiloCpu = addedSilo is { } added ? ProcStats.CpuSeconds(added.Pid) : (double?)null;
     await stopProbe.CancelAsync();
+    if (options.Smoke)
+    {
+        // The smoke ingest lasts about a second: let the pages hear of its last pushes and reload.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+    }
+    await stopViewers.CancelAsync();
     results.Freshness = await probeTask;
+    if (viewers is not null)
+    {
+        results.Viewers = await viewers();
+        Progress("viewers: " + LiveViewers.Describe(results.Viewers));
+        if (options.Smoke)
+        {
+            var v = results.Viewers;
+            results.Checks.Add(new CheckResult("open pages hear of the pushes and reload", v.Events >= v.Viewers && v.Refreshes >= v.Viewers && v.Errors.Count == 0,
+                $"{v.Viewers} pages: {v.Events} events, {v.Refreshes} reloads of {v.Requests / Math.Max(1, v.Refreshes)} requests each, {v.Errors.Count} kinds of error"));
+        }
+    }
     results.IngestCpu = cpu.Stop();
     if (scaleOut is not null)
     {

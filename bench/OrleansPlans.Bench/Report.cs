@@ -62,6 +62,9 @@ public sealed class Results
     public IngestResult? Ingest { get; set; }
     public FreshnessResult? Freshness { get; set; }
 
+    /// <summary>With --viewers: the open province pages during the ingest.</summary>
+    public ViewerResult? Viewers { get; set; }
+
     /// <summary>The probe made before the ingest (outside every measurement), reported for completeness.</summary>
     public ProbeOutcome? ProbeWarmUp { get; set; }
     public List<ProcessCpu>? IngestCpu { get; set; }
@@ -257,6 +260,14 @@ public sealed class Results
             }
             Row("probe push latency (1 value)", f.ProbePushLatency.ToString());
             Row("probe send → province shows it", f.SendToVisible.ToString());
+        }
+        if (Viewers is { } v)
+        {
+            Row($"open pages during the ingest ({v.Viewers} viewers)", LiveViewers.Describe(v));
+            foreach (var (kind, latency) in v.ByRequest)
+            {
+                Row($"  open pages: {kind}", latency.ToString());
+            }
         }
         if (RollupLagMeanMs is { } lag)
         {
