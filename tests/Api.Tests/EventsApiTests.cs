@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansPlans.Gateway.Apis;
 
 namespace OrleansPlans.Api.Tests;
 
@@ -37,6 +39,58 @@ public sealed class EventsApiTests(ApiFixture fixture)
             }
         }
         Assert.True(clock.Elapsed - acknowledged < TimeSpan.FromSeconds(1), $"event {clock.Elapsed - acknowledged} after the 2xx");
+    }
+
+    [Fact]
+    public async Task Streams_of_the_same_unit_share_one_watcher_and_all_hear_a_push()
+    {
+        // 内蒙古自治区 150000 → 呼和浩特市 150100 → 新城区 150102: no other test pushes there.
+        var feed = fixture.Services.GetRequiredService<OrgUnitChangeFeed>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var streams = new List<(HttpResponseMessage Response, StreamReader Reader)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var response = await _http.GetAsync("/api/v1/events?orgUnits=150000", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+            Assert.Equal("retry: 2000", await reader.ReadLineAsync(cts.Token));
+            streams.Add((response, reader));
+        }
+        try
+        {
+            // Four pages, one watcher: about four version reads a second, not sixteen.
+            var polls = feed.Polls;
+            await Task.Delay(1000, cts.Token);
+            var perSecond = feed.Polls - polls;
+            Assert.InRange(perSecond, 2, 6);
+
+            Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync("/api/v1/counties/150102/data-values", new StringContent(
+                """{ "year": 2023, "values": [ { "indicator": "maternal-mortality-rate", "numerator": 1, "denominator": 7000 } ] }""", Encoding.UTF8, "application/json"), cts.Token)).StatusCode);
+            foreach (var (_, reader) in streams)
+            {
+                string? line;
+                while ((line = await reader.ReadLineAsync(cts.Token)) is not null && !line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                }
+                Assert.Contains("\"150000\"", line, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            foreach (var (response, reader) in streams)
+            {
+                reader.Dispose();
+                response.Dispose();
+            }
+        }
+
+        // The watcher stops with its last page.
+        var clock = Stopwatch.StartNew();
+        while (feed.Watched > 0 && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(0, feed.Watched);
     }
 
     [Fact]

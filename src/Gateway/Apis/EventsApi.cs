@@ -12,7 +12,8 @@ namespace OrleansPlans.Gateway.Apis;
 /// <remarks>
 /// The gateway watches each requested org unit's contribution version (a cheap, interleaving grain read) every
 /// 250 ms and emits an event when it moves, so an open page hears of a push well within a second without the grains
-/// having to track subscribers, and a page reconnecting after a gateway restart simply resumes.
+/// having to track subscribers, and a page reconnecting after a gateway restart simply resumes. One watcher per unit
+/// serves every stream of this gateway (<see cref="OrgUnitChangeFeed"/>).
 /// </remarks>
 public static class EventsApi
 {
@@ -32,7 +33,7 @@ public static class EventsApi
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext context, PlanData data, IGrainFactory grains, TimeProvider time, [FromQuery] string? orgUnits)
+    private static async Task StreamAsync(HttpContext context, PlanData data, OrgUnitChangeFeed feed, TimeProvider time, [FromQuery] string? orgUnits)
     {
         var codes = (orgUnits ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToArray();
         var unknown = codes.Where(c => data.OrgUnit(c) is null).ToArray();
@@ -47,57 +48,65 @@ public static class EventsApi
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.Headers["X-Accel-Buffering"] = "no"; // let reverse proxies pass events through unbuffered
         var ct = context.RequestAborted;
-        var versions = new Dictionary<string, ContributionVersion>(StringComparer.Ordinal);
-        await context.Response.WriteAsync("retry: 2000\n: connected\n\n", ct);
-        await context.Response.Body.FlushAsync(ct);
-        var lastWrite = time.GetTimestamp();
+        var followed = codes.Select(c => feed.Follow(data.ViewedUnit(c)!)).ToArray();
         try
         {
+            // The versions known when the stream opens are where it starts; a unit whose watcher has not answered yet
+            // starts at its first answer. Only later changes are events.
+            var seen = followed.Select(f => f.Version).ToArray();
+            await context.Response.WriteAsync("retry: 2000\n: connected\n\n", ct);
+            await context.Response.Body.FlushAsync(ct);
+            var lastWrite = time.GetTimestamp();
             while (!ct.IsCancellationRequested)
             {
-                foreach (var code in codes)
+                // Taken before the versions are compared, so a change between the two is not missed.
+                var next = Task.WhenAny(followed.Select(f => f.Changed));
+                var wrote = false;
+                for (var i = 0; i < followed.Length; i++)
                 {
-                    ContributionVersion version;
-                    try
-                    {
-                        version = await VersionOf(grains, data.ViewedUnit(code)!);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        continue; // a silo moving the grain; the next poll will see it
-                    }
-                    if (versions.TryGetValue(code, out var seen) && seen == version)
+                    if (followed[i].Version is not { } version || seen[i] == version)
                     {
                         continue;
                     }
-                    var first = !versions.ContainsKey(code);
-                    versions[code] = version;
+                    var first = seen[i] is null;
+                    seen[i] = version;
                     if (!first)
                     {
-                        var payload = JsonSerializer.Serialize(new { orgUnit = code, at = time.GetUtcNow() });
+                        var payload = JsonSerializer.Serialize(new { orgUnit = followed[i].Code, at = time.GetUtcNow() });
                         await context.Response.WriteAsync($"event: rollup\ndata: {payload}\n\n", ct);
-                        lastWrite = time.GetTimestamp();
+                        wrote = true;
                     }
                 }
-                if (time.GetElapsedTime(lastWrite) > Heartbeat)
+                if (!wrote && time.GetElapsedTime(lastWrite) >= Heartbeat)
                 {
                     await context.Response.WriteAsync(": keep-alive\n\n", ct);
+                    wrote = true;
+                }
+                if (wrote)
+                {
+                    await context.Response.Body.FlushAsync(ct);
                     lastWrite = time.GetTimestamp();
                 }
-                await context.Response.Body.FlushAsync(ct);
-                await Task.Delay(PollInterval, time, ct);
+                try
+                {
+                    await next.WaitAsync(Heartbeat - time.GetElapsedTime(lastWrite), time, ct);
+                }
+                catch (TimeoutException)
+                {
+                    // Time for a keep-alive.
+                }
             }
         }
         catch (OperationCanceledException)
         {
             // The page went away.
         }
+        finally
+        {
+            foreach (var f in followed)
+            {
+                f.Dispose();
+            }
+        }
     }
-
-    private static Task<ContributionVersion> VersionOf(IGrainFactory grains, OrgUnit unit) => unit.Level switch
-    {
-        OrgUnitLevel.County => grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(unit.Code)).GetVersionAsync(),
-        OrgUnitLevel.Prefecture => grains.GetGrain<ICityGrain>(GrainKeys.OrgUnit(unit.Code)).GetVersionAsync(),
-        _ => grains.GetGrain<IProvinceGrain>(GrainKeys.OrgUnit(unit.Code)).GetVersionAsync(),
-    };
 }

@@ -28,6 +28,7 @@ public static class ApiExtensions
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddSingleton<OrleansPlans.Gateway.Apis.RollupResponseCache>();
         builder.Services.AddSingleton<OrleansPlans.Gateway.Apis.RollupGrains>();
+        builder.Services.AddSingleton<OrleansPlans.Gateway.Apis.OrgUnitChangeFeed>();
         builder.Services.AddOptions<OrleansPlans.Gateway.Apis.PushAdmissionOptions>().Bind(builder.Configuration.GetSection("OrleansPlans:Pushes"));
         builder.Services.AddSingleton<OrleansPlans.Gateway.Apis.PushAdmission>();
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxBodyBytes);
