@@ -98,6 +98,11 @@ public static class MonitoringApi
             return ApiProblems.BadRequest("Invalid warning filter", string.Join("; ", problems));
         }
         var filter = new WarningFilter(plan, area, departmentCode, kind, year, indicator, state ?? "active", limit ?? 1000);
+        return TypedResults.Ok(await queries.SharedAsync($"warnings|{unit.Code}|{filter}", () => WarningsAsync(unit, filter, data, queries, rules)));
+    }
+
+    private static async Task<WarningsResponse> WarningsAsync(OrgUnit unit, WarningFilter filter, PlanData data, MonitoringQueries queries, Domain.Loading.ValidationRuleSet rules)
+    {
         var pages = await queries.CountyWarningsAsync(unit, filter);
         var aggregate = filter.State == "cleared" ? [] : (await queries.AggregateWarningsAsync(unit))
             .Where(w => Matches(data, filter, w.Kind, w.Indicator, w.Year, w.Department)).ToArray();
@@ -108,9 +113,9 @@ public static class MonitoringApi
         var byDepartment = pages.SelectMany(p => p.Page.ByDepartment).GroupBy(kv => kv.Key, StringComparer.Ordinal)
             .Select(g => new WarningCount(g.Key, data.Departments.TryGetValue(g.Key, out var d) ? d.NameZh : null, g.Sum(kv => kv.Value))).OrderByDescending(c => c.Count).ToArray();
         var shown = MonitoringQueries.Newest(pages, filter.Limit);
-        return TypedResults.Ok(new WarningsResponse(ApiMapping.Ref(unit), filter, pages.Sum(p => p.Page.Total), byKind, byChild, byDepartment,
+        return new WarningsResponse(ApiMapping.Ref(unit), filter, pages.Sum(p => p.Page.Total), byKind, byChild, byDepartment,
             [.. shown.Select(w => Response(data, rules, w.OrgUnit, "county", w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, w.RaisedAt, w.ClearedAt))],
-            [.. aggregate.Select(w => Response(data, rules, unit.Code, ApiMapping.Level(unit.Level), w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, null, null))]));
+            [.. aggregate.Select(w => Response(data, rules, unit.Code, ApiMapping.Level(unit.Level), w.Kind, w.Indicator, w.Year, w.Disaggregation, w.Rule, w.Department, w.Message, w.Numbers, null, null))]);
     }
 
     private static bool Matches(PlanData data, WarningFilter f, string kind, string indicator, int year, string? department) =>

@@ -58,10 +58,9 @@ public static class RollupApi
         {
             return Cached(http, cached, compress: true);
         }
-        var built = cache.Store(cacheKey, version, await BuildRollupAsync(unit, data, grains, configuration, time, year, children, plan, area));
-        // A fresh build goes out as it is: while figures change every few milliseconds, compressing each new version
-        // would cost more than it saves; the second reader of a version gets the gzip form.
-        return Cached(http, built, compress: false);
+        var built = await cache.BuildSharedAsync(cacheKey, () => rollups.VersionOf(unit, rollup),
+            () => BuildRollupAsync(unit, data, grains, configuration, time, year, children, plan, area));
+        return Cached(http, built, compress: CompressFresh(built));
     }
 
     /// <summary>A cached roll-up: 304 when the client holds this version, gzip when it accepts it.</summary>
@@ -149,9 +148,22 @@ public static class RollupApi
         {
             return Cached(http, cached, compress: true);
         }
-        var view = await rollup.GetSeriesAsync(indicator);
-        return Cached(http, cache.Store(key, version, SeriesOf(unit, definition, view, configuration, data)), compress: false);
+        var built = await cache.BuildSharedAsync(key, () => rollups.VersionOf(unit, rollup),
+            async () => SeriesOf(unit, definition, await rollup.GetSeriesAsync(indicator), configuration, data));
+        return Cached(http, built, compress: CompressFresh(built));
     }
+
+    /// <summary>Responses at least this large are compressed even when freshly built (see <see cref="CompressFresh"/>).</summary>
+    public const int CompressFreshFrom = 16 * 1024;
+
+    /// <summary>
+    /// Whether a response just built for a new version goes out compressed. A small one (an indicator page, 2–3 KB)
+    /// goes out as it is: while figures change every few milliseconds, compressing each new version would cost more
+    /// than it saves, and the second reader of a version gets the gzip form. A large one is compressed at once: the
+    /// roll-up with each child's contribution is ~0.5 MB of JSON, a live page reloads it on every change, and the
+    /// build — with its gzip form, made once — is shared by every page reloading at the same time.
+    /// </summary>
+    private static bool CompressFresh(CachedRollup built) => built.Body.Length >= CompressFreshFrom;
 
     private static SeriesResponse SeriesOf(OrgUnit unit, IndicatorDefinition definition, IndicatorSeriesView view, IConfiguration configuration, PlanData data) =>
         new(ApiMapping.Ref(unit), ApiMapping.Indicator(definition), Notice(configuration, unit, data),

@@ -21,6 +21,7 @@ public sealed class RollupResponseCache(IOptions<JsonOptions> json)
     public const int Capacity = 2048;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CoalescedRead<CachedRollup>> _builds = new(StringComparer.Ordinal);
     private long _hits, _misses;
 
     public long Hits => Interlocked.Read(ref _hits);
@@ -32,6 +33,30 @@ public sealed class RollupResponseCache(IOptions<JsonOptions> json)
 
     public static string Key(string code, int? year, int currentYear, bool children, string? plan, string? area) =>
         $"{code}|{(year is { } y ? y.ToString(System.Globalization.CultureInfo.InvariantCulture) : "latest@" + currentYear.ToString(System.Globalization.CultureInfo.InvariantCulture))}|{children}|{plan}|{area}";
+
+    /// <summary>
+    /// After a miss: builds the entry, shared with every caller that misses it meanwhile. One build runs at a time per
+    /// entry; a caller arriving while one runs waits for the next, which reads the version again and builds only if it
+    /// moved (<see cref="CoalescedRead{T}"/> without reuse: each answer comes from a version read that started after
+    /// the caller arrived). Open pages reloading on the same change cost at most two builds, not one each: with 32
+    /// pages open on 四川省 during a deadline, their reloads had halved the ingest (docs/benchmarks.md, session 16).
+    /// </summary>
+    public Task<CachedRollup> BuildSharedAsync<TResponse>(string key, Func<Task<ContributionVersion>> version, Func<Task<TResponse>> build)
+    {
+        if (_builds.Count >= Capacity)
+        {
+            _builds.Clear();
+        }
+        var shared = _builds.GetOrAdd(key, static (k, state) => new CoalescedRead<CachedRollup>(async () =>
+        {
+            var current = await state.Version();
+            return state.Cache.Peek(k, current) ?? state.Cache.Store(k, current, await state.Build());
+        }), (Cache: this, Version: version, Build: build));
+        return shared.ReadAsync();
+    }
+
+    private CachedRollup? Peek(string key, ContributionVersion version) =>
+        version != ContributionVersion.InFlight && _entries.TryGetValue(key, out var entry) && entry.Version == version ? entry.Response : null;
 
     public CachedRollup? TryGet(string key, ContributionVersion version)
     {
