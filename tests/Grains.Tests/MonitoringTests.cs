@@ -111,6 +111,35 @@ public sealed class MonitoringTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_read_evaluates_the_warnings_at_once_and_the_timer_writes_them()
+    {
+        // A read brings the register up to date in memory and answers without waiting for storage; the county's warning
+        // timer (MonitoringOptions.WarningDelay, 5 s) writes it. Before, every read during a deadline was a write.
+        const string county = "620122"; // 皋兰县
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(StorageNames.Plans);
+        var grainId = GrainId.Create("county", GrainKeys.OrgUnit(county));
+        async Task<WarningRecord?> Stored()
+        {
+            var register = new GrainState<OrleansPlans.Counties.WarningRegisterState>();
+            await storage.ReadStateAsync(StorageNames.CountyWarningRegister, grainId, register);
+            return register.State?.Warnings.Values.SingleOrDefault(w => w.Kind == "projectedMiss" && w.Indicator == Mmr && w.Active);
+        }
+
+        Assert.True((await County(county).PushAsync(Batch(Row(2020, 200, 1_000_000), Row(2021, 220, 1_000_000), Row(2022, 240, 1_000_000)))).Accepted);
+        var raised = Assert.Single(await Warnings(county, "projectedMiss"));
+        Assert.Null(await Stored());
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        WarningRecord? written;
+        while ((written = await Stored()) is null && clock.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(200);
+        }
+        Assert.NotNull(written);
+        Assert.Equal((raised.Key, raised.RaisedAt), (written.Key, written.RaisedAt));
+    }
+
+    [Fact]
     public async Task The_approval_chain_locks_the_year_and_the_roll_ups_count_it()
     {
         const string county = "630102"; // 西宁市城东区

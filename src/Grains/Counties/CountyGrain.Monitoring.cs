@@ -27,25 +27,39 @@ public sealed partial class CountyGrain
     private IGrainTimer? _warningTimer;
     private DateTimeOffset _missingCheckedAt;
 
+    /// <summary>
+    /// The register changed in memory and is not written yet: a read brought it up to date (a reader never waits for a
+    /// write of derived data), and the warning timer or the deactivation writes it.
+    /// </summary>
+    private bool _registerDirty;
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName == DeadlineReminder && RefreshMissing(all: true))
+        if (reminderName == DeadlineReminder)
         {
-            await register.WriteStateAsync();
+            _registerDirty |= RefreshMissing(all: true);
+            await WriteRegisterIfChangedAsync();
         }
     }
 
     public async Task<WarningPage> GetWarningsAsync(WarningFilter filter)
     {
-        // A reader never sees a register behind an acknowledged push.
-        await CheckDueWarningsAsync();
+        // A reader never sees a register behind an acknowledged push. The evaluation is written later, by the warning
+        // timer (within MonitoringOptions.WarningDelay) or the deactivation: the register is derived from the figures,
+        // which are durable, and a new activation re-evaluates whatever its stored CheckedSequence has not seen. Writing
+        // it here made every read during a deadline a storage write (docs/benchmarks.md, session 16).
+        EvaluateDueWarnings();
         // Missing reports depend on the clock as well as the figures: re-check every year once a minute, and the years a
-        // push changed (CheckDueWarningsAsync above has done those unless it had nothing else to do).
+        // push changed (the evaluation above has done those unless it had nothing else to do).
         var now = time.GetUtcNow();
         var all = _missingAllDue || now - _missingCheckedAt > TimeSpan.FromMinutes(1);
-        if ((all || _missingYearsDue.Count > 0) && RefreshMissing(all))
+        if (all || _missingYearsDue.Count > 0)
         {
-            await register.WriteStateAsync();
+            _registerDirty |= RefreshMissing(all);
+        }
+        if (_registerDirty)
+        {
+            EnsureWarningTimer();
         }
         var matching = register.State.Warnings.Values
             .Where(w => filter.State switch { "cleared" => !w.Active, "all" => true, _ => w.Active })
@@ -165,7 +179,16 @@ public sealed partial class CountyGrain
         {
             _missingYearsDue.UnionWith(years);
         }
-        if (_warningTimer is null && _warningCheckDue.Count > 0)
+        if (_warningCheckDue.Count > 0)
+        {
+            EnsureWarningTimer();
+        }
+    }
+
+    /// <summary>Evaluates what is due and writes a changed register, <see cref="MonitoringOptions.WarningDelay"/> from now.</summary>
+    private void EnsureWarningTimer()
+    {
+        if (_warningTimer is null)
         {
             _warningTimer = this.RegisterGrainTimer(async _ =>
             {
@@ -186,7 +209,7 @@ public sealed partial class CountyGrain
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         ServiceProvider.GetRequiredService<PartitionRebalancer>().Deactivated(this);
-        if (_warningCheckDue.Count > 0 && reason.ReasonCode != DeactivationReasonCode.ApplicationError)
+        if ((_warningCheckDue.Count > 0 || _registerDirty) && reason.ReasonCode != DeactivationReasonCode.ApplicationError)
         {
             try
             {
@@ -241,6 +264,31 @@ public sealed partial class CountyGrain
 
     private async Task CheckDueWarningsAsync()
     {
+        EvaluateDueWarnings();
+        await WriteRegisterIfChangedAsync();
+    }
+
+    private async Task WriteRegisterIfChangedAsync()
+    {
+        if (!_registerDirty)
+        {
+            return;
+        }
+        _registerDirty = false;
+        try
+        {
+            await register.WriteStateAsync();
+        }
+        catch
+        {
+            _registerDirty = true;
+            throw;
+        }
+    }
+
+    /// <summary>Brings the register (in memory) up to date with every indicator changed since its last evaluation.</summary>
+    private void EvaluateDueWarnings()
+    {
         if (_warningCheckDue.Count == 0)
         {
             return;
@@ -261,7 +309,7 @@ public sealed partial class CountyGrain
         if (changed || register.State.CheckedSequence != sequence)
         {
             register.State.CheckedSequence = _warningCheckDue.Count == 0 ? state.State.Sequence : register.State.CheckedSequence;
-            await register.WriteStateAsync();
+            _registerDirty = true;
         }
     }
 
