@@ -89,7 +89,8 @@ public static class EventsApi
                 }
                 try
                 {
-                    await next.WaitAsync(Heartbeat - time.GetElapsedTime(lastWrite), time, ct);
+                    var untilHeartbeat = Heartbeat - time.GetElapsedTime(lastWrite);
+                    await next.WaitAsync(untilHeartbeat > TimeSpan.Zero ? untilHeartbeat : TimeSpan.Zero, time, ct);
                 }
                 catch (TimeoutException)
                 {
