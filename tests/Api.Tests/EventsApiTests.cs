@@ -58,11 +58,11 @@ public sealed class EventsApiTests(ApiFixture fixture)
         }
         try
         {
-            // Four pages, one watcher: about four version reads a second, not sixteen.
+            // Four pages, one watcher: about four version reads a second (fewer on a loaded machine), not sixteen.
             var polls = feed.Polls;
             await Task.Delay(1000, cts.Token);
             var perSecond = feed.Polls - polls;
-            Assert.InRange(perSecond, 2, 6);
+            Assert.InRange(perSecond, 1, 8);
 
             Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync("/api/v1/counties/150102/data-values", new StringContent(
                 """{ "year": 2023, "values": [ { "indicator": "maternal-mortality-rate", "numerator": 1, "denominator": 7000 } ] }""", Encoding.UTF8, "application/json"), cts.Token)).StatusCode);

@@ -39,7 +39,7 @@ public sealed class RollupResponseCache(IOptions<JsonOptions> json)
     /// entry; a caller arriving while one runs waits for the next, which reads the version again and builds only if it
     /// moved (<see cref="CoalescedRead{T}"/> without reuse: each answer comes from a version read that started after
     /// the caller arrived). Open pages reloading on the same change cost at most two builds, not one each: with 32
-    /// pages open on 四川省 during a deadline, their reloads had halved the ingest (docs/benchmarks.md, session 16).
+    /// pages open on 四川省 during a deadline, their reloads had cut the ingest to a third (docs/benchmarks.md, session 16).
     /// </summary>
     public Task<CachedRollup> BuildSharedAsync<TResponse>(string key, Func<Task<ContributionVersion>> version, Func<Task<TResponse>> build)
     {
