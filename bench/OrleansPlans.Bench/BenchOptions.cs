@@ -26,6 +26,9 @@ public sealed class BenchOptions
     /// <summary>Open province pages during the ingest (LiveViewers): the committee watching a deadline live. 0 = none.</summary>
     public int Viewers { get; set; }
 
+    /// <summary>Each county's own page open during the ingest: its staff watching their figures arrive.</summary>
+    public bool CountyViewers { get; set; }
+
     /// <summary>
     /// Seconds the readers read a path before its measured phase (not recorded; CPU not counted). The gateway compiles
     /// the read path's methods again at tier 1 once they are hot, and on 2 cores that took ~0.15 cores for the first
@@ -91,6 +94,7 @@ public sealed class BenchOptions
           --readers N              concurrent readers in the read phases (64)
           --viewers N              open province pages during the ingest, as the web UI's live view: an event stream
                                    each and, on every change, the page's 10 requests (0)
+          --county-viewers         one open page per county of the scenario, on its own county (its staff watching)
           --read-seconds S         length of each read phase (10)
           --read-warmup-seconds S  unmeasured reading of the same path by the same readers before each phase (3; 0 = none)
           --http-client-readers    readers use HttpClient (sessions 3–9) instead of one raw HTTP/1.1 connection each
@@ -160,6 +164,7 @@ public sealed class BenchOptions
                 case "--clients": o.Clients = Math.Max(1, NextInt()); break;
                 case "--readers": o.Readers = NextInt(); break;
                 case "--viewers": o.Viewers = Math.Max(0, NextInt()); break;
+                case "--county-viewers": o.CountyViewers = true; break;
                 case "--read-seconds": o.ReadSeconds = NextDouble(); break;
                 case "--read-warmup-seconds": o.ReadWarmupSeconds = NextSeconds(); break;
                 case "--http-client-readers": o.HttpClientReaders = true; break;

@@ -145,8 +145,19 @@ try
     }
     // --viewers: the committee's open pages reload on every change while the counties push.
     using var stopViewers = new CancellationTokenSource();
-    var viewers = options.Viewers > 0
-        ? await new LiveViewers(gatewayAddress, options.Province, options.Viewers, Progress).StartAsync(stopViewers.Token)
+    List<PageSpec> pageSpecs = [.. Enumerable.Repeat(PageSpec.Aggregate(options.Province), options.Viewers)];
+    if (options.CountyViewers)
+    {
+        pageSpecs.AddRange(scenario.Counties.Select(c => PageSpec.County(c.County.Code,
+            data.Plans.Where(p => p.County == c.County.Code).Select(p => OrleansPlans.Domain.PlanAreas.PlanCode(p.Kind)).Order(StringComparer.Ordinal))));
+    }
+    var pagesDescription = string.Join(" and ", new[]
+    {
+        options.Viewers > 0 ? $"{options.Viewers} pages of {options.Province}" : null,
+        options.CountyViewers ? $"{scenario.Counties.Count} county pages" : null,
+    }.OfType<string>());
+    var viewers = pageSpecs.Count > 0
+        ? await new LiveViewers(gatewayAddress, pageSpecs, pagesDescription, Progress).StartAsync(stopViewers.Token)
         : null;
     Progress($"ingest: {options.Clients} county clients, probe every {options.ProbeIntervalMs} ms on {scenario.Probe.Code} @ {scenario.ProbeCounty}…");
     var cpu = new CpuMeter(meters);

@@ -263,7 +263,7 @@ public sealed class Results
         }
         if (Viewers is { } v)
         {
-            Row($"open pages during the ingest ({v.Viewers} viewers)", LiveViewers.Describe(v));
+            Row($"open pages during the ingest ({v.Viewers})", LiveViewers.Describe(v));
             foreach (var (kind, latency) in v.ByRequest)
             {
                 Row($"  open pages: {kind}", latency.ToString());

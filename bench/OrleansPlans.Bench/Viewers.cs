@@ -6,7 +6,8 @@ using System.Net.Http.Headers;
 
 namespace OrleansPlans.Bench;
 
-/// <summary>What the open pages saw during the ingest (--viewers).</summary>
+/// <summary>What the open pages saw during the ingest (--viewers, --county-viewers).</summary>
+/// <param name="OrgUnit">Which pages: "32 pages of 510000", "183 county pages", or both.</param>
 /// <param name="Events">`rollup` events received over all streams.</param>
 /// <param name="Refreshes">Page refreshes completed (every request of the page answered).</param>
 /// <param name="Refresh">From the first event of a refresh to its last response (includes the page's 30 ms debounce).</param>
@@ -20,15 +21,35 @@ public sealed record ViewerResult(
     public double RefreshesPerViewerPerSecond => Viewers == 0 || Seconds <= 0 ? 0 : Refreshes / (double)Viewers / Seconds;
 }
 
+/// <summary>An open page of the web UI: the org unit its event stream follows and the requests of one reload.</summary>
+public sealed record PageSpec(string OrgUnit, IReadOnlyList<(string Kind, string Path)> Requests)
+{
+    /// <summary>A city's or province's page (app.js loadOrg): roll-up with children, key indicator series, warnings.</summary>
+    public static PageSpec Aggregate(string code) => new(code,
+    [
+        ("roll-up with children", $"api/v1/org-units/{code}/rollup?children=true"),
+        .. LiveViewers.KeyIndicators.Select(i => ("key indicator series", $"api/v1/org-units/{code}/indicators/{i}")),
+        ("warnings (limit 10)", $"api/v1/org-units/{code}/warnings?limit=10"),
+    ]);
+
+    /// <summary>A county's page (app.js loadOrg for a county): the same, plus each of its plans (seeded counties have them).</summary>
+    public static PageSpec County(string code, IEnumerable<string> plans) => new(code,
+    [
+        .. plans.Select(p => ("county plan", $"api/v1/counties/{code}/plans/{p}")),
+        .. Aggregate(code).Requests.Select(r => r.Kind == "roll-up with children" ? ("county roll-up", r.Path) : r),
+    ]);
+}
+
 /// <summary>
-/// Committee members with the province page open while the counties push (--viewers N): each viewer does what the web
-/// UI's live page does (wwwroot/js/app.js). It holds a server-sent event stream of the org unit; on a `rollup` event it
-/// waits 30 ms for more (the page's debounce), then reloads the page's figures — the roll-up with each child's
+/// People with a page of the web UI open while the counties push: committee members on the province page (--viewers N)
+/// and each county's staff on their county's page (--county-viewers). Each page does what the web UI's live page does
+/// (wwwroot/js/app.js). It holds a server-sent event stream of its org unit; on a `rollup` event it waits 30 ms for more
+/// (the page's debounce), then reloads the page's figures — for the province the roll-up with each child's
 /// contribution, the eight key indicators' series and the ten newest warnings — at most one reload at a time, with
 /// If-None-Match for what it already holds (a browser's HTTP cache revalidates no-cache responses so). Bodies are
-/// received as sent (gzip where the gateway compresses), not inflated: the browsers run on the members' own machines.
+/// received as sent (gzip where the gateway compresses), not inflated: the browsers run on the people's own machines.
 /// </summary>
-public sealed class LiveViewers(Uri gateway, string orgUnit, int viewers, Action<string> progress)
+public sealed class LiveViewers(Uri gateway, IReadOnlyList<PageSpec> specs, string description, Action<string> progress)
 {
     /// <summary>The page's key indicator cards (wwwroot/js/components.js KEY_INDICATORS).</summary>
     public static readonly string[] KeyIndicators =
@@ -44,24 +65,16 @@ public sealed class LiveViewers(Uri gateway, string orgUnit, int viewers, Action
     private long _events, _requests, _notModified, _wireBytes;
     private int _streamsOpen;
 
-    /// <summary>The page's requests, by kind (the report's names) and path.</summary>
-    private IReadOnlyList<(string Kind, string Path)> PageRequests { get; } =
-    [
-        ("roll-up with children", $"api/v1/org-units/{orgUnit}/rollup?children=true"),
-        .. KeyIndicators.Select(i => ("key indicator series", $"api/v1/org-units/{orgUnit}/indicators/{i}")),
-        ("warnings (limit 10)", $"api/v1/org-units/{orgUnit}/warnings?limit=10"),
-    ];
-
     /// <summary>Opens the streams and loads each page once (not measured), then runs until <paramref name="stop"/>.</summary>
     public async Task<Func<Task<ViewerResult>>> StartAsync(CancellationToken stop)
     {
         // A browser opens at most 6 connections per host over HTTP/1.1; the stream holds one of them.
-        var http = Http.Client(gateway, TimeSpan.FromSeconds(60), viewers * 7);
-        var pages = Enumerable.Range(0, viewers).Select(_ => new Page(this, http)).ToArray();
+        var http = Http.Client(gateway, TimeSpan.FromSeconds(60), specs.Count * 7);
+        var pages = specs.Select(spec => new Page(this, spec, http)).ToArray();
         await Task.WhenAll(pages.Select(p => p.RefreshAsync(record: null, CancellationToken.None)));
         var clock = Stopwatch.StartNew();
         var running = pages.Select(p => Task.Run(() => p.RunAsync(stop))).ToArray();
-        progress($"viewers: {viewers} open pages on {orgUnit} (event stream + {PageRequests.Count} requests per reload)");
+        progress($"viewers: {description} (event stream + {string.Join(" or ", specs.Select(p => p.Requests.Count).Distinct())} requests per reload)");
         return async () =>
         {
             await Task.WhenAll(running);
@@ -69,18 +82,16 @@ public sealed class LiveViewers(Uri gateway, string orgUnit, int viewers, Action
             http.Dispose();
             var byRequest = pages.SelectMany(p => p.ByKind).GroupBy(x => x.Key, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => Recorder.Merge(g.Select(x => x.Value)), StringComparer.Ordinal);
-            return new ViewerResult(viewers, orgUnit, seconds, Interlocked.Read(ref _events), pages.Sum(p => p.Refreshes.Samples.Count),
+            return new ViewerResult(specs.Count, description, seconds, Interlocked.Read(ref _events), pages.Sum(p => p.Refreshes.Samples.Count),
                 Recorder.Merge(pages.Select(p => p.Refreshes)), byRequest, Interlocked.Read(ref _requests), Interlocked.Read(ref _notModified),
                 Interlocked.Read(ref _wireBytes), new Dictionary<string, int>(_errors), Volatile.Read(ref _streamsOpen));
         };
     }
 
-    private string OrgUnit => orgUnit;
-
     private void Error(string what) => _errors.AddOrUpdate(what, 1, (_, n) => n + 1);
 
     /// <summary>One open page: its stream, its cache of validators and its reloads.</summary>
-    private sealed class Page(LiveViewers owner, HttpClient http)
+    private sealed class Page(LiveViewers owner, PageSpec spec, HttpClient http)
     {
         private readonly Dictionary<string, string> _etags = new(StringComparer.Ordinal);
         private readonly SemaphoreSlim _changed = new(0, 1);
@@ -116,7 +127,7 @@ public sealed class LiveViewers(Uri gateway, string orgUnit, int viewers, Action
             {
                 try
                 {
-                    using var response = await http.GetAsync($"api/v1/events?orgUnits={owner.OrgUnit}", HttpCompletionOption.ResponseHeadersRead, stop);
+                    using var response = await http.GetAsync($"api/v1/events?orgUnits={spec.OrgUnit}", HttpCompletionOption.ResponseHeadersRead, stop);
                     if (!response.IsSuccessStatusCode)
                     {
                         owner.Error($"events {(int)response.StatusCode}");
@@ -167,16 +178,16 @@ public sealed class LiveViewers(Uri gateway, string orgUnit, int viewers, Action
         /// <summary>Every request of the page at once, as the page's Promise.all; recorded unless <paramref name="record"/> is null.</summary>
         public async Task RefreshAsync(long? record, CancellationToken stop)
         {
-            var results = await Task.WhenAll(owner.PageRequests.Select(r => FetchAsync(r.Path, counted: record is not null, stop)));
+            var results = await Task.WhenAll(spec.Requests.Select(r => FetchAsync(r.Path, counted: record is not null, stop)));
             if (record is not { } since)
             {
                 return;
             }
             for (var i = 0; i < results.Length; i++)
             {
-                if (!ByKind.TryGetValue(owner.PageRequests[i].Kind, out var recorder))
+                if (!ByKind.TryGetValue(spec.Requests[i].Kind, out var recorder))
                 {
-                    ByKind[owner.PageRequests[i].Kind] = recorder = new Recorder();
+                    ByKind[spec.Requests[i].Kind] = recorder = new Recorder();
                 }
                 recorder.AddMs(results[i]);
             }
@@ -236,7 +247,7 @@ public sealed class LiveViewers(Uri gateway, string orgUnit, int viewers, Action
 
     public static string Describe(ViewerResult v) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{v.Viewers} open pages on {v.OrgUnit} for {v.Seconds:F1} s: {v.Events:N0} events, {v.Refreshes:N0} reloads ({v.RefreshesPerViewerPerSecond:F2} per page per second); " +
+            $"{v.OrgUnit} for {v.Seconds:F1} s: {v.Events:N0} events, {v.Refreshes:N0} reloads ({v.RefreshesPerViewerPerSecond:F2} per page per second); " +
             $"event → page reloaded {v.Refresh}; {v.Requests:N0} requests, {v.NotModified:N0} answered 304, {v.WireBytes / 1024.0 / 1024.0:F1} MB received; " +
             $"{(v.Errors.Count == 0 ? "no errors" : string.Join(", ", v.Errors.Select(e => $"{e.Key}×{e.Value}")))}");
 }
