@@ -136,6 +136,33 @@ public sealed class RollupCacheTests(ApiFixture fixture)
         Assert.Null(county.Headers.ETag);
     }
 
+    [Fact]
+    public async Task A_county_roll_up_carries_its_version_as_ETag_answers_304_for_it_and_a_push_moves_it()
+    {
+        // 内蒙古 呼和浩特市 回民区 150103: no other test pushes there.
+        const string county = "150103";
+        Assert.Equal(HttpStatusCode.OK, await Push(county, 2, 9_000));
+        using var first = await Get($"/api/v1/org-units/{county}/rollup?year=2022", gzip: true);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var etag = first.Headers.ETag;
+        Assert.NotNull(etag);
+        Assert.False(etag.IsWeak);
+        Assert.Contains("Accept-Encoding", first.Headers.Vary);
+
+        // The page holding the current figures gets 304, and nothing is built for it.
+        using var same = await Get($"/api/v1/org-units/{county}/rollup?year=2022", gzip: true, ifNoneMatch: etag);
+        Assert.Equal(HttpStatusCode.NotModified, same.StatusCode);
+
+        // A push moves the county's version: the page's next reload gets the new figure under a new ETag.
+        Assert.Equal(HttpStatusCode.OK, await Push(county, 3, 9_000));
+        using var changed = await Get($"/api/v1/org-units/{county}/rollup?year=2022", gzip: false, ifNoneMatch: etag);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.NotEqual(etag, changed.Headers.ETag);
+        var entry = JsonNode.Parse(await changed.Content.ReadAsStringAsync())!["indicators"]!.AsArray()
+            .First(e => (string)e!["indicator"]! == "maternal-mortality-rate" && e["disaggregation"]!.AsObject().Count == 0)!;
+        Assert.Equal((3m, 9_000m), (entry["numerator"]!.GetValue<decimal>(), entry["denominator"]!.GetValue<decimal>()));
+    }
+
     private static JsonNode Point2022(string seriesBody) =>
         JsonNode.Parse(seriesBody)!["series"]!.AsArray().First(s => s!["disaggregation"]!.AsObject().Count == 0)!["points"]!.AsArray()
             .First(p => (int)p!["year"]! == 2022)!;

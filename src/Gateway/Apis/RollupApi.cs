@@ -50,7 +50,18 @@ public static class RollupApi
         var rollup = rollups.Of(unit);
         if (rollup is null)
         {
-            return TypedResults.Ok(await BuildRollupAsync(unit, data, grains, configuration, time, year, children, plan, area));
+            // A county-level unit is read by its own staff's pages, once per change: nothing is stored, but its version
+            // still gives the ETag (304 for a page holding the current figures, before anything is built), and its
+            // ~170 KB of JSON go out gzip (~30 KB), compressed for this request. Before, every reload of a county page
+            // carried the whole document (docs/benchmarks.md, session 16).
+            var county = grains.GetGrain<ICountyGrain>(GrainKeys.OrgUnit(unit.Code));
+            var countyVersion = await county.GetVersionAsync();
+            if (NotModified(http, RollupResponseCache.ETagOf(countyVersion)) is { } notModified)
+            {
+                return notModified;
+            }
+            var own = cache.Unstored(countyVersion, await BuildRollupAsync(unit, data, grains, configuration, time, year, children, plan, area));
+            return Cached(http, own, compress: CompressFresh(own));
         }
         var cacheKey = RollupResponseCache.Key(unit.Code, year, time.GetUtcNow().Year, children ?? false, plan, area);
         var version = await rollups.VersionOf(unit, rollup);
@@ -73,10 +84,9 @@ public static class RollupApi
         {
             return TypedResults.Bytes(cached.Body, "application/json; charset=utf-8");
         }
-        headers.ETag = cached.ETag;
-        if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(tag => tag.Trim() == cached.ETag || tag.Trim() == "*")))
+        if (NotModified(http, cached.ETag) is { } notModified)
         {
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+            return notModified;
         }
         if (compress && AcceptEncoding.AllowsGzip(http.Request.Headers.AcceptEncoding))
         {
@@ -84,6 +94,23 @@ public static class RollupApi
             return TypedResults.Bytes(cached.Gzip, "application/json; charset=utf-8");
         }
         return TypedResults.Bytes(cached.Body, "application/json; charset=utf-8");
+    }
+
+    /// <summary>304 with the validator's headers when the client's If-None-Match holds <paramref name="etag"/>; else null
+    /// (and the ETag header is set for the response to come).</summary>
+    private static IResult? NotModified(HttpContext http, string etag)
+    {
+        if (etag.Length == 0)
+        {
+            return null;
+        }
+        var headers = http.Response.Headers;
+        headers.Vary = "Accept-Encoding";
+        headers.CacheControl = "no-cache";
+        headers.ETag = etag;
+        return http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(tag => tag.Trim() == etag || tag.Trim() == "*"))
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : null;
     }
 
     private static async Task<RollupResponse> BuildRollupAsync(
