@@ -7,14 +7,14 @@ using System.Net.Http.Headers;
 namespace OrleansPlans.Bench;
 
 /// <summary>What the open pages saw during the ingest (--viewers, --county-viewers).</summary>
-/// <param name="OrgUnit">Which pages: "32 pages of 510000", "183 county pages", or both.</param>
+/// <param name="Pages">Which pages: "32 pages of 510000", "183 county pages", or both.</param>
 /// <param name="Events">`rollup` events received over all streams.</param>
 /// <param name="Refreshes">Page refreshes completed (every request of the page answered).</param>
 /// <param name="Refresh">From the first event of a refresh to its last response (includes the page's 30 ms debounce).</param>
 /// <param name="Requests">Requests of the reloads (the first load of each page, before the ingest, is not counted).</param>
 /// <param name="ByRequest">Latency of each kind of request the page makes.</param>
 public sealed record ViewerResult(
-    int Viewers, string OrgUnit, double Seconds, long Events, long Refreshes, LatencySummary Refresh,
+    int Viewers, string Pages, double Seconds, long Events, long Refreshes, LatencySummary Refresh,
     IReadOnlyDictionary<string, LatencySummary> ByRequest, long Requests, long NotModified, long WireBytes,
     IReadOnlyDictionary<string, int> Errors, int StreamsOpen)
 {
@@ -247,7 +247,7 @@ public sealed class LiveViewers(Uri gateway, IReadOnlyList<PageSpec> specs, stri
 
     public static string Describe(ViewerResult v) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{v.OrgUnit} for {v.Seconds:F1} s: {v.Events:N0} events, {v.Refreshes:N0} reloads ({v.RefreshesPerViewerPerSecond:F2} per page per second); " +
+            $"{v.Pages} for {v.Seconds:F1} s: {v.Events:N0} events, {v.Refreshes:N0} reloads ({v.RefreshesPerViewerPerSecond:F2} per page per second); " +
             $"event → page reloaded {v.Refresh}; {v.Requests:N0} requests, {v.NotModified:N0} answered 304, {v.WireBytes / 1024.0 / 1024.0:F1} MB received; " +
             $"{(v.Errors.Count == 0 ? "no errors" : string.Join(", ", v.Errors.Select(e => $"{e.Key}×{e.Value}")))}");
 }
