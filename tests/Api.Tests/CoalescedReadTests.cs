@@ -117,7 +117,8 @@ public sealed class CoalescedReadTests
         });
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
+    /// <summary>Waits (at most ~5 s) until a condition another thread makes true holds; shared by the coalescing tests.</summary>
+    internal static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 500 && !condition(); i++)
         {

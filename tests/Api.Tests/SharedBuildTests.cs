@@ -69,7 +69,7 @@ public sealed class SharedBuildTests(ApiFixture fixture)
         var later = Enumerable.Range(0, 10).Select(_ => cache.BuildSharedAsync("k", () => Task.FromResult(version), Build)).ToArray();
         gates[0].SetResult();
         Assert.Contains("\"build\":1", System.Text.Encoding.UTF8.GetString((await first).Body), StringComparison.Ordinal);
-        await WaitUntil(() => builds == 2);
+        await CoalescedReadTests.WaitUntil(() => builds == 2);
         gates[1].SetResult();
         var answers = await Task.WhenAll(later);
         Assert.Equal(2, builds);
@@ -100,7 +100,7 @@ public sealed class SharedBuildTests(ApiFixture fixture)
         gates[0].SetResult(1);
         Assert.Equal(1, await first);
         // The callers that arrived during the first fan-out get the next one, which started after them.
-        await WaitUntil(() => asked == 2);
+        await CoalescedReadTests.WaitUntil(() => asked == 2);
         gates[1].SetResult(2);
         Assert.All(await Task.WhenAll(during), a => Assert.Equal(2, a));
         Assert.Equal(2, asked);
@@ -110,15 +110,5 @@ public sealed class SharedBuildTests(ApiFixture fixture)
         Assert.Equal(3, asked);
         gates[2].SetResult(3);
         Assert.Equal(3, await next);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "timed out");
-            await Task.Delay(5);
-        }
     }
 }
