@@ -21,7 +21,7 @@ public sealed class RollupResponseCache(IOptions<JsonOptions> json)
     public const int Capacity = 2048;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, CoalescedRead<CachedRollup>> _builds = new(StringComparer.Ordinal);
+    private readonly CoalescedReadMap _builds = new(Capacity);
     private long _hits, _misses;
 
     public long Hits => Interlocked.Read(ref _hits);
@@ -41,19 +41,12 @@ public sealed class RollupResponseCache(IOptions<JsonOptions> json)
     /// the caller arrived). Open pages reloading on the same change cost at most two builds, not one each: with 32
     /// pages open on 四川省 during a deadline, their reloads had cut the ingest to a third (docs/benchmarks.md, session 16).
     /// </summary>
-    public Task<CachedRollup> BuildSharedAsync<TResponse>(string key, Func<Task<ContributionVersion>> version, Func<Task<TResponse>> build)
-    {
-        if (_builds.Count >= Capacity)
+    public Task<CachedRollup> BuildSharedAsync<TResponse>(string key, Func<Task<ContributionVersion>> version, Func<Task<TResponse>> build) =>
+        _builds.ReadAsync(key, async () =>
         {
-            _builds.Clear();
-        }
-        var shared = _builds.GetOrAdd(key, static (k, state) => new CoalescedRead<CachedRollup>(async () =>
-        {
-            var current = await state.Version();
-            return state.Cache.Peek(k, current) ?? state.Cache.Store(k, current, await state.Build());
-        }), (Cache: this, Version: version, Build: build));
-        return shared.ReadAsync();
-    }
+            var current = await version();
+            return Peek(key, current) ?? Store(key, current, await build());
+        });
 
     /// <summary>A response serialized for one request and not kept, tagged with the version read before it was built.</summary>
     public CachedRollup Unstored<TResponse>(ContributionVersion version, TResponse response) =>

@@ -25,7 +25,7 @@ public sealed class MonitoringQueries(PlanData data, IGrainFactory grains)
     /// <summary>Distinct questions whose fan-outs are shared; beyond it the map starts again empty.</summary>
     private const int SharedCapacity = 1024;
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> _shared = new(StringComparer.Ordinal);
+    private readonly Apis.CoalescedReadMap _shared = new(SharedCapacity);
 
     /// <summary>
     /// Asks a subtree question once for every caller asking the same one at the same time: one fan-out runs at a time
@@ -34,14 +34,7 @@ public sealed class MonitoringQueries(PlanData data, IGrainFactory grains)
     /// province reload together on each change and each asks for its ten newest warnings; one fan-out to 183 counties
     /// per page per change had been a third of the reload's time (docs/benchmarks.md, session 16).
     /// </summary>
-    public Task<T> SharedAsync<T>(string question, Func<Task<T>> ask)
-    {
-        if (_shared.Count >= SharedCapacity)
-        {
-            _shared.Clear();
-        }
-        return ((Apis.CoalescedRead<T>)_shared.GetOrAdd(question, static (_, ask) => new Apis.CoalescedRead<T>(ask), ask)).ReadAsync();
-    }
+    public Task<T> SharedAsync<T>(string question, Func<Task<T>> ask) => _shared.ReadAsync(question, ask);
 
     /// <summary>The subtree's stored warnings: per-county pages (each with its counts and newest records), merged.</summary>
     public async Task<(string County, WarningPage Page)[]> CountyWarningsAsync(OrgUnit unit, WarningFilter filter)
