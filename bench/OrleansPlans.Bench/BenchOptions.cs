@@ -29,6 +29,9 @@ public sealed class BenchOptions
     /// <summary>Each county's own page open during the ingest: its staff watching their figures arrive.</summary>
     public bool CountyViewers { get; set; }
 
+    /// <summary>Rounds of the in-process warning-judgement measurement (<see cref="Judging"/>); 0 = the normal run.</summary>
+    public int JudgingRounds { get; set; }
+
     /// <summary>
     /// Seconds the readers read a path before its measured phase (not recorded; CPU not counted). The gateway compiles
     /// the read path's methods again at tier 1 once they are hot, and on 2 cores that took ~0.15 cores for the first
@@ -117,6 +120,9 @@ public sealed class BenchOptions
           --pg-set NAME=VALUE      extra PostgreSQL setting for the throwaway cluster (repeatable)
           --conn-options 'K=V;…'   appended to the silos' and gateway's connection string (experiments, e.g. No Reset On Close=true)
         Output:
+          --judging ROUNDS         only measure a county's warning judgement in this process (no cluster): the
+                                   scenario's counties push year by year and every touched indicator is judged after
+                                   each push; prints µs and bytes per judgement, ROUNDS times
           --json PATH              write the results as JSON
           --smoke                  CI mode: embedded gateway (or --spawn), 2 cities × 2 years, asserts the roll-ups are exact
           --bin DIR                folder with src/*/bin/<config>/net10.0 (default: the repository above this tool)
@@ -165,6 +171,7 @@ public sealed class BenchOptions
                 case "--readers": o.Readers = NextInt(); break;
                 case "--viewers": o.Viewers = Math.Max(0, NextInt()); break;
                 case "--county-viewers": o.CountyViewers = true; break;
+                case "--judging": o.JudgingRounds = Math.Max(1, NextInt()); break;
                 case "--read-seconds": o.ReadSeconds = NextDouble(); break;
                 case "--read-warmup-seconds": o.ReadWarmupSeconds = NextSeconds(); break;
                 case "--http-client-readers": o.HttpClientReaders = true; break;
