@@ -1,5 +1,6 @@
 using OrleansPlans.Contracts;
 using OrleansPlans.Counties;
+using OrleansPlans.Domain.Evaluation;
 
 namespace OrleansPlans.Domain.Tests;
 
@@ -163,4 +164,50 @@ public sealed class IndicatorFiguresTests
             Assert.Contains(StatusCounts.Of(TargetStatus.NotMet), seen);
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void The_warnings_equal_a_full_detection_over_every_held_figure(int seed)
+    {
+        // The county's indicator builds the judgement's input from its series, materialising only what is read; the
+        // answer must be what a detection over every figure it holds gives, through corrections of earlier years too.
+        var random = new Random(seed);
+        var options = WarningOptions.Default;
+        string[] disaggregations = ["", "area=urban", "area=rural"];
+        var seen = 0;
+        foreach (var indicator in new[] { TestCatalogue.MaternalMortality, TestCatalogue.InfantMortality, TestCatalogue.Screening })
+        {
+            var figures = new IndicatorFigures("511725", indicator, Data);
+            for (var step = 0; step < 60; step++)
+            {
+                var year = random.Next(2018, 2027);
+                var rows = disaggregations.Where(_ => random.Next(3) > 0).Select(d =>
+                {
+                    var denominator = random.Next(1, 4) * 1_000m;
+                    var numerator = random.Next(12) == 0 ? denominator + 1 : random.Next(0, 40);
+                    return new DataValueRow(indicator.Code, year, d, numerator, denominator, null, "health");
+                }).ToList();
+                if (rows.Count == 0)
+                {
+                    continue;
+                }
+                figures.Apply(Guid.NewGuid(), rows, March);
+                var held = figures.Figures()
+                    .Select(f => new ReportedFigure("511725", indicator, f.Year, f.Disaggregation, f.Stored.Numerator, f.Stored.Denominator, f.Stored.Value, indicator.Department))
+                    .ToList();
+                var expected = SeriesWarnings.Detect("511725", indicator, held, d => Data.TargetsFor("511725", indicator.Code, d), Data.BaselineYear, options)
+                    .Select(SeriesWarnings.ToDetected);
+                Assert.Equal(Describe(expected), Describe(figures.Warnings(options)));
+                seen += held.Count > 0 ? figures.Warnings(options).Length : 0;
+            }
+        }
+        Assert.True(seen > 30, $"only {seen} warnings over the run");
+    }
+
+    private static List<string> Describe(IEnumerable<DetectedWarning> warnings) =>
+        [.. warnings
+            .Select(w => $"{w.Key}|{w.Message}|{w.Department}|{string.Join(",", w.Numbers.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => $"{n.Key}={n.Value:R}"))}")
+            .Order(StringComparer.Ordinal)];
 }

@@ -35,14 +35,22 @@ public sealed class IncrementalSeriesWarnings
         IReadOnlyCollection<ReportedFigure> figures,
         Func<string, IReadOnlyList<TargetView>> targetsOf,
         int baselineYear,
-        WarningOptions options)
+        WarningOptions options) =>
+        Detect(judgeYear => SeriesWarnings.Detect(orgUnit, indicator, figures, targetsOf, baselineYear, options, judgeYear));
+
+    /// <summary>
+    /// The same, with the detection given as a function of the years to judge (it must equal
+    /// <see cref="SeriesWarnings.Detect"/> over the current figures with that filter); it is called only when something
+    /// changed since the last answer, so a caller can build the figures inside it.
+    /// </summary>
+    public IReadOnlyList<Warning> Detect(Func<Func<int, bool>, IReadOnlyList<Warning>> detect)
     {
         if (_last is not null)
         {
             return _last;
         }
         var from = _detected ? _changedFrom ?? int.MaxValue : int.MinValue;
-        var fresh = SeriesWarnings.Detect(orgUnit, indicator, figures, targetsOf, baselineYear, options, year => year >= from);
+        var fresh = detect(year => year >= from);
         if (_byYear is not null)
         {
             foreach (var year in _byYear.Keys.Where(y => y >= from).ToArray())

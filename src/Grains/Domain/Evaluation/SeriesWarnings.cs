@@ -13,8 +13,8 @@ namespace OrleansPlans.Domain.Evaluation;
 /// Fluctuations and rule violations are judged for every year (each with the data up to that year only) and stay until
 /// a correction clears them; the projected miss is judged in the latest year with data, so it is the current outlook,
 /// and a new year's figures clear the previous year's projection (kept in the register's history). Fluctuation is judged on the total only (sub-groups of a county are small and noisy), and, for rates and
-/// percentages whose yearly numerator is below <see cref="PooledSeries.SmallNumerator"/>, on the pooled 3-year series:
-/// one maternal death more is no fluctuation.
+/// percentages with a yearly numerator below <see cref="PooledSeries.SmallNumerator"/> in any year up to the judged one,
+/// on the pooled 3-year series: one maternal death more is no fluctuation.
 /// </remarks>
 public static class SeriesWarnings
 {
@@ -33,37 +33,123 @@ public static class SeriesWarnings
         {
             return [];
         }
-        var warnings = new List<Warning>();
-        var years = figures.Select(f => f.Year).Distinct().Order().ToArray();
-        var series = new List<WatchedSeries>();
-        foreach (var group in figures.GroupBy(f => f.Disaggregation, StringComparer.Ordinal))
+        var groups = new List<SeriesFigures>(4);
+        var years = new List<int>(8);
+        foreach (var f in figures)
         {
-            var targets = targetsOf(group.Key);
-            var values = group.ToDictionary(f => f.Year, f => ValueOf(indicator, f));
+            var g = groups.Count - 1;
+            while (g >= 0 && !string.Equals(groups[g].Disaggregation, f.Disaggregation, StringComparison.Ordinal))
+            {
+                g--;
+            }
+            if (g < 0)
+            {
+                groups.Add(new SeriesFigures(f.Disaggregation, targetsOf(f.Disaggregation), new List<ReportedFigure>(8)));
+                g = groups.Count - 1;
+            }
+            groups[g].Figures.Add(f);
+            if (!years.Contains(f.Year))
+            {
+                years.Add(f.Year);
+            }
+        }
+        years.Sort();
+        return Judge(orgUnit, indicator, groups, years, years.FindAll(y => judgeYear(y)), year => OfYear(figures, year), baselineYear, options);
+    }
+
+    /// <summary>
+    /// One disaggregation's figures and targets, as <see cref="Judge"/> reads them: every year's figure when it is the
+    /// total or has targets; otherwise the figures may be left out (only the rule checks read them, through ofYear).
+    /// </summary>
+    public readonly record struct SeriesFigures(string Disaggregation, IReadOnlyList<TargetView> Targets, List<ReportedFigure> Figures);
+
+    /// <summary>
+    /// <see cref="Detect"/> on figures already grouped: <paramref name="groups"/> in order of first appearance,
+    /// <paramref name="years"/> every year with a figure (ascending), <paramref name="judged"/> the years to judge, and
+    /// <paramref name="ofYear"/> every figure of a year in the figures' order. A county's indicator builds these straight
+    /// from its series, and only the figures a judgement reads.
+    /// </summary>
+    /// <remarks>
+    /// Plain loops: a county re-judges every indicator a push touched, and with the committee's pages open it does so
+    /// after every push rather than once per warning timer (docs/benchmarks.md, session 17).
+    /// </remarks>
+    public static List<Warning> Judge(
+        string orgUnit,
+        IndicatorDefinition indicator,
+        IReadOnlyList<SeriesFigures> groups,
+        IReadOnlyList<int> years,
+        IReadOnlyList<int> judged,
+        Func<int, IEnumerable<ReportedFigure>> ofYear,
+        int baselineYear,
+        WarningOptions options)
+    {
+        var warnings = new List<Warning>();
+        if (!indicator.IsNumeric || years.Count == 0)
+        {
+            return warnings;
+        }
+        List<WatchedSeries>? series = null;
+        foreach (var (disaggregation, targets, group) in groups)
+        {
+            var total = disaggregation == Disaggregation.Total;
+            if (targets.Count == 0 && !total)
+            {
+                continue; // a sub-group without targets is read by the rule checks only
+            }
+            var values = new Dictionary<int, decimal?>(group.Count);
+            foreach (var f in group)
+            {
+                values.Add(f.Year, ValueOf(indicator, f));
+            }
             if (targets.Count > 0)
             {
-                series.Add(new WatchedSeries(orgUnit, indicator, group.Key, values, targets, indicator.Department));
+                (series ??= []).Add(new WatchedSeries(orgUnit, indicator, disaggregation, values, targets, indicator.Department));
             }
-            if (group.Key == Disaggregation.Total)
+            if (total)
             {
-                var watched = new WatchedSeries(orgUnit, indicator, group.Key, FluctuationSeries(indicator, group.ToList(), values), targets, indicator.Department);
-                foreach (var year in years.Where(judgeYear))
+                WatchedSeries? yearly = null, pooled = null;
+                foreach (var year in judged)
                 {
-                    warnings.AddRange(WarningDetector.Fluctuations([watched], year, options));
+                    var watched = PooledAt(indicator, group, year)
+                        ? pooled ??= new WatchedSeries(orgUnit, indicator, disaggregation, Pooled(indicator, group), targets, indicator.Department)
+                        : yearly ??= new WatchedSeries(orgUnit, indicator, disaggregation, values, targets, indicator.Department);
+                    if (WarningDetector.Fluctuation(watched, year, options) is { } w)
+                    {
+                        warnings.Add(w);
+                    }
                 }
             }
         }
-        var rules = indicator.NumeratorWithinDenominator && indicator.Kind is IndicatorKind.Rate or IndicatorKind.Percentage
-            ? new[] { ValidationRule.NumeratorWithinDenominator(indicator) }
-            : [];
         // The projection is made from the latest year with data: when a new year arrives, the earlier projection's warning
         // clears (it stays in the history) and the new one says where things stand now.
-        warnings.AddRange(WarningDetector.ProjectedMisses(series, years[^1], baselineYear));
-        foreach (var year in years.Where(judgeYear))
+        if (series is not null)
         {
-            warnings.AddRange(WarningDetector.RuleViolations(figures, rules, year, options));
+            warnings.AddRange(WarningDetector.ProjectedMisses(series, years[^1], baselineYear));
+        }
+        var rules = indicator.NumeratorWithinDenominator && indicator.Kind is IndicatorKind.Rate or IndicatorKind.Percentage
+            ? RulesOf.GetValue(indicator, static i => [ValidationRule.NumeratorWithinDenominator(i)])
+            : [];
+        foreach (var year in judged)
+        {
+            warnings.AddRange(WarningDetector.RuleViolations(ofYear(year), rules, year, options));
         }
         return warnings;
+    }
+
+    /// <summary>Each indicator's own rule (numerator ≤ denominator), made once rather than at every judgement.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IndicatorDefinition, ValidationRule[]> RulesOf = [];
+
+    private static List<ReportedFigure> OfYear(IEnumerable<ReportedFigure> figures, int year)
+    {
+        var ofYear = new List<ReportedFigure>();
+        foreach (var f in figures)
+        {
+            if (f.Year == year)
+            {
+                ofYear.Add(f);
+            }
+        }
+        return ofYear;
     }
 
     /// <summary>The figures of a roll-up cell as the rules see them (Σ parts; a mean's weight in Denominator).</summary>
@@ -88,15 +174,46 @@ public static class SeriesWarnings
         return Aggregation.ValueOf(indicator, num, den);
     }
 
-    private static IReadOnlyDictionary<int, decimal?> FluctuationSeries(IndicatorDefinition indicator, List<ReportedFigure> total, IReadOnlyDictionary<int, decimal?> values)
+    /// <summary>
+    /// Whether the fluctuation of <paramref name="year"/> is judged on the pooled series: a rate or percentage whose
+    /// figures up to that year all have their counts, and at least one of them a small numerator. Decided on the
+    /// figures up to the year only, like the judgement itself: a later year's small count does not re-judge the
+    /// fluctuations of earlier years (until session 17 it did, and a county's incremental re-judging, which keeps
+    /// earlier years' results, then disagreed with a detection from scratch).
+    /// </summary>
+    private static bool PooledAt(IndicatorDefinition indicator, List<ReportedFigure> total, int year)
     {
-        if (indicator.Kind is not (IndicatorKind.Rate or IndicatorKind.Percentage)
-            || total.Any(f => f.Numerator is null || f.Denominator is null)
-            || total.All(f => f.Numerator >= PooledSeries.SmallNumerator))
+        if (indicator.Kind is not (IndicatorKind.Rate or IndicatorKind.Percentage))
         {
-            return values;
+            return false;
         }
-        var counts = total.ToDictionary(f => f.Year, f => new YearCounts(f.Numerator!.Value, f.Denominator!.Value));
+        var small = false;
+        foreach (var f in total)
+        {
+            if (f.Year > year)
+            {
+                continue;
+            }
+            if (f.Numerator is not { } numerator || f.Denominator is null)
+            {
+                return false;
+            }
+            small |= numerator < PooledSeries.SmallNumerator;
+        }
+        return small;
+    }
+
+    /// <summary>The pooled series of the figures that have their counts (a pooled year reads only its own and earlier years).</summary>
+    private static IReadOnlyDictionary<int, decimal?> Pooled(IndicatorDefinition indicator, List<ReportedFigure> total)
+    {
+        var counts = new Dictionary<int, YearCounts>(total.Count);
+        foreach (var f in total)
+        {
+            if (f.Numerator is { } numerator && f.Denominator is { } denominator)
+            {
+                counts[f.Year] = new YearCounts(numerator, denominator);
+            }
+        }
         return PooledSeries.Pool(indicator, counts);
     }
 }

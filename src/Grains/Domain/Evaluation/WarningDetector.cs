@@ -89,7 +89,8 @@ public static class WarningDetector
         }
     }
 
-    private static Warning? Fluctuation(WatchedSeries s, int year, WarningOptions options)
+    /// <summary>(b) for one series.</summary>
+    internal static Warning? Fluctuation(WatchedSeries s, int year, WarningOptions options)
     {
         if (Figure(s.Series, year) is not { } current || Figure(s.Series, year - 1) is not { } previous)
         {
