@@ -61,20 +61,32 @@ public sealed partial class CountyGrain
         {
             EnsureWarningTimer();
         }
-        var matching = register.State.Warnings.Values
-            .Where(w => filter.State switch { "cleared" => !w.Active, "all" => true, _ => w.Active })
-            .Where(w => filter.Kind is null || w.Kind == filter.Kind)
-            .Where(w => filter.Year is null || w.Year == filter.Year)
-            .Where(w => filter.Indicator is null || w.Indicator == filter.Indicator)
-            .Where(w => filter.Department is null || w.Department == filter.Department)
-            .Where(w => filter.Plan is null || (data.Indicators.TryGetValue(w.Indicator, out var i) && PlanAreas.PlanCode(i.Plan) == filter.Plan))
-            .Where(w => filter.Area is null || (data.Indicators.TryGetValue(w.Indicator, out var i) && i.Area == filter.Area))
-            .OrderByDescending(w => w.ClearedAt ?? w.RaisedAt).ThenBy(w => w.Key, StringComparer.Ordinal)
-            .ToList();
-        return new WarningPage(matching.Count,
-            matching.GroupBy(w => w.Kind, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
-            matching.GroupBy(w => w.Department ?? "", StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
-            [.. filter.Limit is { } limit ? matching.Take(limit) : matching]);
+        var matching = new List<WarningRecord>();
+        foreach (var w in register.State.Warnings.Values)
+        {
+            if (Matches(w, filter))
+            {
+                matching.Add(w);
+            }
+        }
+        return WarningPages.Of(matching, filter.Limit);
+    }
+
+    private bool Matches(WarningRecord w, WarningFilter filter)
+    {
+        var state = filter.State switch { "cleared" => !w.Active, "all" => true, _ => w.Active };
+        if (!state || (filter.Kind is not null && w.Kind != filter.Kind) || (filter.Year is not null && w.Year != filter.Year)
+            || (filter.Indicator is not null && w.Indicator != filter.Indicator) || (filter.Department is not null && w.Department != filter.Department))
+        {
+            return false;
+        }
+        if (filter.Plan is null && filter.Area is null)
+        {
+            return true;
+        }
+        return data.Indicators.TryGetValue(w.Indicator, out var indicator)
+            && (filter.Plan is null || PlanAreas.PlanCode(indicator.Plan) == filter.Plan)
+            && (filter.Area is null || indicator.Area == filter.Area);
     }
 
     public async Task<CompletenessView[]> GetCompletenessAsync(int year)
