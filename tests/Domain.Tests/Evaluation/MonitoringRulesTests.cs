@@ -54,6 +54,23 @@ public sealed class MonitoringRulesTests
     }
 
     [Fact]
+    public void A_later_years_small_count_does_not_re_judge_an_earlier_fluctuation()
+    {
+        // 100 → 160 deaths in 500,000 births (20 → 32 per 100,000, +60%) is a swing judged on the yearly figures: every
+        // count so far is large. A 2024 with 10 deaths makes 2024 a pooled judgement, and 2023's stays what it was, as a
+        // county that judged 2023 when it arrived keeps it (the county re-judges only the years a push can affect).
+        ReportedFigure[] large = [Rate(2020, 100, 500_000), Rate(2021, 102, 500_000), Rate(2022, 100, 500_000), Rate(2023, 160, 500_000)];
+        var judged = Assert.Single(SeriesWarnings.Detect("510104", MaternalMortality, large, _ => [], 2020), x => x.Kind == WarningKind.Fluctuation);
+        Assert.Equal(2023, judged.Year);
+        Near(60.0, judged.Numbers["percentChange"], 1e-9);
+
+        var later = SeriesWarnings.Detect("510104", MaternalMortality, [.. large, Rate(2024, 10, 500_000)], _ => [], 2020)
+            .Where(x => x.Kind == WarningKind.Fluctuation).ToList();
+        var again = Assert.Single(later, x => x.Year == 2023);
+        Assert.Equal(judged.Message, again.Message);
+    }
+
+    [Fact]
     public void A_z_score_outlier_must_also_be_a_material_change()
     {
         // A smooth series: changes 0.10, 0.11, 0.10, 0.35 → |z| is huge but the last change is 0.6% of the figure.
