@@ -61,7 +61,7 @@ public static class SeriesWarnings
     /// One disaggregation's figures and targets, as <see cref="Judge"/> reads them: every year's figure when it is the
     /// total or has targets; otherwise the figures may be left out (only the rule checks read them, through ofYear).
     /// </summary>
-    public readonly record struct SeriesFigures(string Disaggregation, IReadOnlyList<TargetView> Targets, List<ReportedFigure> Figures);
+    internal readonly record struct SeriesFigures(string Disaggregation, IReadOnlyList<TargetView> Targets, List<ReportedFigure> Figures);
 
     /// <summary>
     /// <see cref="Detect"/> on figures already grouped: <paramref name="groups"/> in order of first appearance,
@@ -73,7 +73,7 @@ public static class SeriesWarnings
     /// Plain loops: a county re-judges every indicator a push touched, and with the committee's pages open it does so
     /// after every push rather than once per warning timer (docs/benchmarks.md, session 17).
     /// </remarks>
-    public static List<Warning> Judge(
+    internal static List<Warning> Judge(
         string orgUnit,
         IndicatorDefinition indicator,
         IReadOnlyList<SeriesFigures> groups,
