@@ -165,6 +165,23 @@ public sealed class IndicatorFiguresTests
         }
     }
 
+    [Fact]
+    public void A_years_cells_are_those_of_every_year_filtered_in_the_same_order()
+    {
+        var figures = new IndicatorFigures("511725", TestCatalogue.MaternalMortality, Data);
+        figures.Apply(Guid.NewGuid(), [Mmr(2022, "area=rural", 1, 3000), Mmr(2023, "", 2, 5000), Mmr(2021, "", 1, 4000)], March);
+        figures.Apply(Guid.NewGuid(), [Mmr(2023, "area=urban", 1, 2000), Mmr(2023, "area=rural", 1, 3000), Mmr(2024, "", 3, 5000)], May);
+        for (var year = 2020; year <= 2025; year++)
+        {
+            var cells = new List<RollupCell>();
+            figures.AddCellsOf(year, cells);
+            Assert.Equal(figures.Cells().Where(c => c.Key.Year == year), cells);
+        }
+        var of2023 = new List<RollupCell>();
+        figures.AddCellsOf(2023, of2023);
+        Assert.Equal(["", "area=rural", "area=urban"], of2023.Select(c => c.Key.Disaggregation).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

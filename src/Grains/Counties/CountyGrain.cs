@@ -198,8 +198,13 @@ public sealed partial class CountyGrain(
 
     private RollupView Rollup(int year)
     {
-        var entries = new List<RollupEntry>();
-        foreach (var cell in _figures.Values.SelectMany(f => f.Cells()).Where(c => c.Key.Year == year))
+        var cells = new List<RollupCell>();
+        foreach (var figures in _figures.Values)
+        {
+            figures.AddCellsOf(year, cells);
+        }
+        var entries = new List<RollupEntry>(cells.Count);
+        foreach (var cell in cells)
         {
             var indicator = data.Indicators[cell.Key.Indicator];
             var target = TargetEvaluation.ApplicableTarget(data.TargetsFor(_code, indicator.Code, cell.Key.Disaggregation), year);

@@ -303,6 +303,23 @@ public sealed class IndicatorFigures
         return [.. cells];
     }
 
+    /// <summary>
+    /// Adds the cells of one year to <paramref name="cells"/>, in the order <see cref="Cells"/> gives them: a county's
+    /// roll-up of a year (read on every reload of its page) built every year's cells and kept one.
+    /// </summary>
+    public void AddCellsOf(int year, List<RollupCell> cells)
+    {
+        EnsureStatuses();
+        foreach (var series in _series)
+        {
+            var i = year - series.FirstYear;
+            if ((uint)i < (uint)series.Values.Length && series.Values[i].Present)
+            {
+                cells.Add(LeafCell(new CellKey(_indicator.Code, year, series.Disaggregation), series.Values[i], series.Statuses[i]));
+            }
+        }
+    }
+
     /// <summary>The warnings the figures give rise to now (every year, every kind but missing reports).</summary>
     public DetectedWarning[] Warnings(WarningOptions options)
     {
