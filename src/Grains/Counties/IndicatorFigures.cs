@@ -347,9 +347,11 @@ public sealed class IndicatorFigures
         var groups = new List<SeriesWarnings.SeriesFigures>(_series.Length);
         foreach (var series in _series)
         {
+            // Only the total and series with targets are judged as series; the others are read by the rule checks
+            // alone, through FiguresOfYear.
             var targets = TargetsOf(series.Disaggregation);
             var read = targets.Length > 0 || series.Disaggregation == Disaggregation.Total;
-            List<ReportedFigure>? figures = null;
+            var figures = read ? new List<ReportedFigure>(series.Values.Length) : null;
             for (var i = 0; i < series.Values.Length; i++)
             {
                 if (!series.Values[i].Present)
@@ -361,13 +363,9 @@ public sealed class IndicatorFigures
                 {
                     years.Add(year);
                 }
-                figures ??= new List<ReportedFigure>(read ? series.Values.Length : 0);
-                if (read)
-                {
-                    figures.Add(Reported(series, i));
-                }
+                figures?.Add(Reported(series, i));
             }
-            if (figures is not null)
+            if (figures is { Count: > 0 })
             {
                 groups.Add(new SeriesWarnings.SeriesFigures(series.Disaggregation, targets, figures));
             }

@@ -58,8 +58,8 @@ public static class SeriesWarnings
     }
 
     /// <summary>
-    /// One disaggregation's figures and targets, as <see cref="Judge"/> reads them: every year's figure when it is the
-    /// total or has targets; otherwise the figures may be left out (only the rule checks read them, through ofYear).
+    /// One disaggregation's figures and targets, as <see cref="Judge"/> reads them: every year's figure of the total and
+    /// of series with targets. Other series may be left out (only the rule checks read them, through ofYear).
     /// </summary>
     internal readonly record struct SeriesFigures(string Disaggregation, IReadOnlyList<TargetView> Targets, List<ReportedFigure> Figures);
 
