@@ -263,6 +263,11 @@ public sealed class GrainStorageTests(PostgresFixture fixture, Xunit.Abstraction
         var year2023 = JsonDocument.Parse((await ReadRowAsync(connection, countyKey, StorageNames.CountyFigures(2023))).Json).RootElement.GetProperty("Indicators");
         Assert.Equal(2600m, year2023.GetProperty(Mmr).GetProperty("area=rural").GetProperty("Denominator").GetDecimal());
         Assert.Equal(batch, year2023.GetProperty(Screening).GetProperty("").GetProperty("BatchId").GetGuid());
+        // Written by the silo's StoredValueJsonConverter: the figure's own members (the first report taken from the old
+        // department row), not the computed FirstReported.
+        var rural = year2023.GetProperty(Mmr).GetProperty("area=rural");
+        Assert.Equal(["Numerator", "Denominator", "Department", "ReportedAt", "BatchId", "FirstReportedAt"], rural.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(at.AddDays(-20), rural.GetProperty("FirstReportedAt").GetDateTimeOffset());
         // The old rows are cleared (kept as versioned rows without a payload, like every cleared state).
         foreach (var oldRow in new[] { mmrId, screeningId })
         {

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
+using OrleansPlans.Counties;
 
 namespace OrleansPlans.Silo.Hosting.Storage;
 
@@ -19,7 +20,12 @@ public static class GrainStateJsonExtensions
 #pragma warning disable ORLEANSEXP006 // the System.Text.Json storage serializer is marked experimental in Orleans 10
         silo.UseSystemTextJsonGrainStorageSerializer();
 #pragma warning restore ORLEANSEXP006
-        silo.Services.Configure<SystemTextJsonGrainStorageSerializerOptions>(o => o.JsonSerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        silo.Services.Configure<SystemTextJsonGrainStorageSerializerOptions>(o =>
+        {
+            o.JsonSerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+            // The county's figures, hundreds per year row, written and read without the general object path.
+            o.JsonSerializerOptions.Converters.Add(new StoredValueJsonConverter());
+        });
         return silo;
     }
 }
