@@ -13,22 +13,17 @@ namespace OrleansPlans.Domain.Tests;
 /// </summary>
 public sealed class StoredValueJsonTests
 {
-    /// <summary>The grain storage's options as the silo sets them (src/Silo/Hosting/Storage/GrainStateJsonExtensions.cs).</summary>
-    private static readonly JsonSerializerOptions Storage = StorageOptions(withConverter: true);
+    /// <summary>The grain storage's options as the silo sets them (<see cref="GrainStateJson"/>).</summary>
+    private static readonly JsonSerializerOptions Storage = StorageOptions(GrainStateJson.Configure);
 
-    /// <summary>The same options before the converter: the reflection serializer that wrote every row until session 18.</summary>
-    private static readonly JsonSerializerOptions Reflection = StorageOptions(withConverter: false);
+    /// <summary>The options before the converter: the reflection serializer that wrote every row until session 18.</summary>
+    private static readonly JsonSerializerOptions Reflection = StorageOptions(o => o.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
 
-    private static JsonSerializerOptions StorageOptions(bool withConverter)
+    private static JsonSerializerOptions StorageOptions(Action<JsonSerializerOptions> configure)
     {
-        var options = new JsonSerializerOptions(new SystemTextJsonGrainStorageSerializerOptions().JsonSerializerOptions)
-        {
-            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        };
-        if (withConverter)
-        {
-            options.Converters.Add(new StoredValueJsonConverter());
-        }
+        // Orleans' defaults for the storage serializer, then the silo's settings.
+        var options = new JsonSerializerOptions(new SystemTextJsonGrainStorageSerializerOptions().JsonSerializerOptions);
+        configure(options);
         return options;
     }
 

@@ -58,27 +58,39 @@ public sealed class StoredValueJsonConverter : JsonConverter<StoredValue>
         writer.WriteStartObject();
         if (value.Numerator is { } numerator)
         {
-            writer.WriteNumber("Numerator"u8, numerator);
+            writer.WriteNumber(Names.Numerator, numerator);
         }
         if (value.Denominator is { } denominator)
         {
-            writer.WriteNumber("Denominator"u8, denominator);
+            writer.WriteNumber(Names.Denominator, denominator);
         }
         if (value.Value is { } figure)
         {
-            writer.WriteNumber("Value"u8, figure);
+            writer.WriteNumber(Names.Value, figure);
         }
         if (value.Department is { } department)
         {
-            writer.WriteString("Department"u8, department);
+            writer.WriteString(Names.Department, department);
         }
-        writer.WriteString("ReportedAt"u8, value.ReportedAt);
-        writer.WriteString("BatchId"u8, value.BatchId);
+        writer.WriteString(Names.ReportedAt, value.ReportedAt);
+        writer.WriteString(Names.BatchId, value.BatchId);
         if (value.FirstReportedAt is { } first)
         {
-            writer.WriteString("FirstReportedAt"u8, first);
+            writer.WriteString(Names.FirstReportedAt, first);
         }
         writer.WriteEndObject();
+    }
+
+    /// <summary>The property names, encoded once (the writer checks a raw name for characters to escape every time).</summary>
+    private static class Names
+    {
+        public static readonly JsonEncodedText Numerator = JsonEncodedText.Encode("Numerator");
+        public static readonly JsonEncodedText Denominator = JsonEncodedText.Encode("Denominator");
+        public static readonly JsonEncodedText Value = JsonEncodedText.Encode("Value");
+        public static readonly JsonEncodedText Department = JsonEncodedText.Encode("Department");
+        public static readonly JsonEncodedText ReportedAt = JsonEncodedText.Encode("ReportedAt");
+        public static readonly JsonEncodedText BatchId = JsonEncodedText.Encode("BatchId");
+        public static readonly JsonEncodedText FirstReportedAt = JsonEncodedText.Encode("FirstReportedAt");
     }
 
     private enum Name { Other, Numerator, Denominator, Value, Department, ReportedAt, BatchId, FirstReportedAt }
