@@ -32,6 +32,8 @@ public sealed class BenchOptions
     /// <summary>Rounds of the in-process warning-judgement measurement (<see cref="Judging"/>); 0 = the normal run.</summary>
     public int JudgingRounds { get; set; }
 
+    public int CodecRounds { get; set; }
+
     /// <summary>
     /// Seconds the readers read a path before its measured phase (not recorded; CPU not counted). The gateway compiles
     /// the read path's methods again at tier 1 once they are hot, and on 2 cores that took ~0.15 cores for the first
@@ -123,6 +125,10 @@ public sealed class BenchOptions
           --judging ROUNDS         only measure a county's warning judgement in this process (no cluster): the
                                    scenario's counties push year by year and every touched indicator is judged after
                                    each push; prints µs and bytes per judgement, ROUNDS times
+          --codecs ROUNDS          only measure the grain storage's JSON of a county's year rows in this process (no
+                                   cluster): every county-year row of the scenario written and read back with the
+                                   silo's settings and with the reflection serializer they replaced; µs, bytes
+                                   allocated and JSON size per row, ROUNDS times
           --json PATH              write the results as JSON
           --smoke                  CI mode: embedded gateway (or --spawn), 2 cities × 2 years, asserts the roll-ups are exact
           --bin DIR                folder with src/*/bin/<config>/net10.0 (default: the repository above this tool)
@@ -172,6 +178,7 @@ public sealed class BenchOptions
                 case "--viewers": o.Viewers = Math.Max(0, NextInt()); break;
                 case "--county-viewers": o.CountyViewers = true; break;
                 case "--judging": o.JudgingRounds = Math.Max(1, NextInt()); break;
+                case "--codecs": o.CodecRounds = Math.Max(1, NextInt()); break;
                 case "--read-seconds": o.ReadSeconds = NextDouble(); break;
                 case "--read-warmup-seconds": o.ReadWarmupSeconds = NextSeconds(); break;
                 case "--http-client-readers": o.HttpClientReaders = true; break;

@@ -82,11 +82,18 @@ catch (ArgumentException e)
 }
 Progress($"scenario: {scenario.Counties.Count} counties × {options.FirstYear}–{options.LastYear}, {scenario.Batches.Count:N0} batches, {scenario.Values:N0} values, " +
     $"{scenario.BodyBytes / 1024.0 / 1024.0:F1} MB of JSON generated in {generateClock.Elapsed.TotalSeconds:F1} s; load average {results.LoadAverageBefore}");
-if (options.JudgingRounds > 0)
+if (options.JudgingRounds > 0 || options.CodecRounds > 0)
 {
     var machine = MachineInfo.Read(null);
     Console.WriteLine($"machine: {machine.Cores} cores, {machine.Cpu}; {machine.Os}, kernel {machine.Kernel}; {machine.Dotnet}; load average {results.LoadAverageBefore}");
-    Judging.Run(data, scenario, options, Progress);
+    if (options.JudgingRounds > 0)
+    {
+        Judging.Run(data, scenario, options, Progress);
+    }
+    if (options.CodecRounds > 0)
+    {
+        Codecs.Run(data, scenario, options, Progress);
+    }
     return 0;
 }
 
