@@ -29,6 +29,7 @@ public static class Judging
         {
             var figures = new Dictionary<(string, string), IndicatorFigures>();
             long ticks = 0, bytes = 0, judgements = 0, warnings = 0;
+            var found = new List<DetectedWarning[]>(pushes.Sum(p => p.Rows.Length)); // sized: no growth inside the measured allocation
             foreach (var (county, rows) in pushes)
             {
                 foreach (var indicator in rows)
@@ -43,7 +44,9 @@ public static class Judging
                 var start = Stopwatch.GetTimestamp();
                 foreach (var indicator in rows)
                 {
-                    warnings += figures[(county, indicator.Key)].Warnings(WarningOptions.Default).Length;
+                    var judged = figures[(county, indicator.Key)].Warnings(WarningOptions.Default);
+                    warnings += judged.Length;
+                    found.Add(judged);
                 }
                 ticks += Stopwatch.GetTimestamp() - start;
                 bytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
@@ -51,10 +54,41 @@ public static class Judging
             }
             var elapsed = Stopwatch.GetElapsedTime(0, ticks);
             var line = $"judging round {round}: {judgements:N0} indicator judgements in {elapsed.TotalMilliseconds:F0} ms: " +
-                $"{elapsed.TotalMicroseconds / judgements:F2} µs and {bytes / judgements:N0} B each; {warnings:N0} warnings";
+                $"{elapsed.TotalMicroseconds / judgements:F2} µs and {bytes / judgements:N0} B each; {warnings:N0} warnings, digest {Digest(found)}";
             Console.WriteLine(line);
             progress(line);
         }
-        Console.WriteLine("(round 1 includes the JIT; compare the later rounds)");
+        Console.WriteLine("(round 1 includes the JIT; compare the later rounds; the digest covers every warning's every field, in order)");
+    }
+
+    /// <summary>
+    /// SHA-256 (first 16 hex digits) of every warning of every judgement in order, each field and number written out:
+    /// a change meant to make the judgement cheaper must leave it unchanged, not just the count.
+    /// </summary>
+    private static string Digest(List<DetectedWarning[]> judgements)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var text = new System.Text.StringBuilder();
+        foreach (var judged in judgements)
+        {
+            text.Append('#');
+            foreach (var w in judged)
+            {
+                text.Append(w.Kind).Append('|').Append(w.Indicator).Append('|').Append(w.Year).Append('|').Append(w.Disaggregation).Append('|')
+                    .Append(w.Rule).Append('|').Append(w.Department).Append('|').Append(w.Message);
+                foreach (var (name, number) in w.Numbers.OrderBy(n => n.Key, StringComparer.Ordinal))
+                {
+                    text.Append('|').Append(name).Append('=').Append(number.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+                }
+                text.Append('\n');
+            }
+            if (text.Length > 1 << 16)
+            {
+                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(text.ToString()));
+                text.Clear();
+            }
+        }
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(text.ToString()));
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
     }
 }
