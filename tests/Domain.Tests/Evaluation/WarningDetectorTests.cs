@@ -190,6 +190,30 @@ public class WarningDetectorTests
     }
 
     [Fact]
+    public void Among_many_figures_each_rule_finds_its_other_side_and_the_first_of_a_repeated_figure_counts()
+    {
+        // Twenty units' deliveries, then their births: past a handful of figures they are looked up by key, and the
+        // births (the rule's right side) are all added after that point. Deliveries exceed births at the even units.
+        var rule = new ValidationRule("deliveries<=births", new(HospitalDeliveries.Code), "<=", new(MaternalMortality.Code, FigurePart.Denominator));
+        ReportedFigure At(string unit, IndicatorDefinition indicator, decimal? numerator = null, decimal? denominator = null, decimal? value = null) =>
+            new(unit, indicator, 2024, "", numerator, denominator, value, "health");
+        var units = Enumerable.Range(0, 20).Select(i => $"cn-5117{i:00}").ToArray();
+        ReportedFigure[] figures =
+        [
+            .. units.Select((u, i) => At(u, HospitalDeliveries, value: 1000 + i)),
+            .. units.Select((u, i) => At(u, MaternalMortality, 1, 1000 + i + (i % 2 == 0 ? -1 : 1))),
+            At(units[0], HospitalDeliveries, value: 1),           // a repeat: the first figure of the unit counts
+            At(units[1], MaternalMortality, 1, 1),                // likewise on the right side
+        ];
+
+        var warnings = WarningDetector.RuleViolations(figures, [rule], 2024);
+
+        Assert.Equal(units.Where((_, i) => i % 2 == 0), warnings.Select(w => w.OrgUnit));
+        Near(1000, warnings[0].Numbers["left"]);
+        Near(999, warnings[0].Numbers["right"]);
+    }
+
+    [Fact]
     public void Rule_values_are_computed_from_parts_and_operators_are_checked()
     {
         // Screening value from parts 45/100 → 45; rule: screening value ≥ hospital deliveries value (45 ≥ 50 fails).

@@ -131,7 +131,7 @@ public static class SeriesWarnings
             : [];
         foreach (var year in judged)
         {
-            warnings.AddRange(WarningDetector.RuleViolations(ofYear(year), rules, year, options));
+            WarningDetector.AddRuleViolations(warnings, ofYear(year), rules, year, options);
         }
         return warnings;
     }

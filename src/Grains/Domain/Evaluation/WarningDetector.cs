@@ -226,43 +226,150 @@ public static class WarningDetector
     /// (within <see cref="WarningOptions.MeanTolerance"/>) for means. When not every option of the category is present, only
     /// "Σ sub-groups ≤ total" can be checked (for the additive parts). Sums are decimal, so equality is exact.
     /// </remarks>
-    public static IEnumerable<Warning> RuleViolations(IEnumerable<ReportedFigure> figures, IEnumerable<ValidationRule> rules, int year, WarningOptions? options = null)
+    public static IReadOnlyList<Warning> RuleViolations(IEnumerable<ReportedFigure> figures, IEnumerable<ValidationRule> rules, int year, WarningOptions? options = null)
     {
-        options ??= WarningOptions.Default;
-        var ofYear = new Dictionary<(string OrgUnit, string Indicator, string Disaggregation), ReportedFigure>();
-        foreach (var f in figures.Where(f => f.Year == year))
+        var warnings = new List<Warning>();
+        AddRuleViolations(warnings, figures, rules as IReadOnlyList<ValidationRule> ?? [.. rules], year, options ?? WarningOptions.Default);
+        return warnings;
+    }
+
+    /// <summary>
+    /// <see cref="RuleViolations"/> added to <paramref name="into"/>, in plain loops: a county judges every indicator a
+    /// push touched, after every push while a page is open on it, and the rule checks' iterators, closures and sorted
+    /// dictionaries were a third of that judgement's time (docs/benchmarks.md, session 18).
+    /// </summary>
+    internal static void AddRuleViolations(List<Warning> into, IEnumerable<ReportedFigure> figures, IReadOnlyList<ValidationRule> rules, int year, WarningOptions options)
+    {
+        // The year's figures, the first of each (org unit, indicator, disaggregation), in the order given.
+        var ofYear = new FiguresOfYear();
+        foreach (var f in figures)
         {
-            ofYear.TryAdd((f.OrgUnit, f.Indicator.Code, f.Disaggregation), f);
+            if (f.Year == year)
+            {
+                ofYear.TryAdd(f);
+            }
         }
         foreach (var rule in rules)
         {
-            foreach (var left in ofYear.Values.Where(f => f.Indicator.Code == rule.Left.Indicator))
+            foreach (var left in ofYear.Figures)
             {
-                if (!ofYear.TryGetValue((left.OrgUnit, rule.Right.Indicator, left.Disaggregation), out var right)
+                if (left.Indicator.Code != rule.Left.Indicator
+                    || ofYear.Find(left.OrgUnit, rule.Right.Indicator, left.Disaggregation) is not { } right
                     || Part(left, rule.Left.Part) is not { } l || Part(right, rule.Right.Part) is not { } r || rule.Holds(l, r))
                 {
                     continue;
                 }
-                yield return new Warning(WarningKind.ValidationRule, left.OrgUnit, left.Indicator.Code, year, left.Disaggregation, rule.Id, left.Department,
+                into.Add(new Warning(WarningKind.ValidationRule, left.OrgUnit, left.Indicator.Code, year, left.Disaggregation, rule.Id, left.Department,
                     $"{rule.Description ?? rule.Id}: {Trend.Number(l)} {rule.Operator} {Trend.Number(r)} does not hold",
-                    new Dictionary<string, double> { ["left"] = (double)l, ["right"] = (double)r });
+                    new Dictionary<string, double> { ["left"] = (double)l, ["right"] = (double)r }));
             }
         }
-        foreach (var total in ofYear.Values.Where(f => f.Disaggregation == Disaggregation.Total))
+        foreach (var total in ofYear.Figures)
         {
-            foreach (var w in SubgroupViolations(total, ofYear.Values, options))
+            if (total.Disaggregation == Disaggregation.Total)
             {
-                yield return w;
+                AddSubgroupViolations(into, total, ofYear.Figures, options);
             }
         }
     }
 
-    private static IEnumerable<Warning> SubgroupViolations(ReportedFigure total, IEnumerable<ReportedFigure> all, WarningOptions options)
+    /// <summary>
+    /// A year's figures keyed by (org unit, indicator, disaggregation): a list searched in order while small (a county's
+    /// indicator has a handful per year), indexed once it grows (a unit's whole catalogue for its cross-indicator rules).
+    /// </summary>
+    private sealed class FiguresOfYear
+    {
+        private const int Indexed = 16;
+        private Dictionary<(string OrgUnit, string Indicator, string Disaggregation), ReportedFigure>? _index;
+
+        public List<ReportedFigure> Figures { get; } = [];
+
+        public void TryAdd(ReportedFigure f)
+        {
+            if (Find(f.OrgUnit, f.Indicator.Code, f.Disaggregation) is not null)
+            {
+                return;
+            }
+            Figures.Add(f);
+            if (_index is not null)
+            {
+                _index.Add((f.OrgUnit, f.Indicator.Code, f.Disaggregation), f);
+            }
+            else if (Figures.Count > Indexed)
+            {
+                _index = new(Figures.Count * 2);
+                foreach (var g in Figures)
+                {
+                    _index.Add((g.OrgUnit, g.Indicator.Code, g.Disaggregation), g);
+                }
+            }
+        }
+
+        public ReportedFigure? Find(string orgUnit, string indicator, string disaggregation)
+        {
+            if (_index is not null)
+            {
+                return _index.GetValueOrDefault((orgUnit, indicator, disaggregation));
+            }
+            foreach (var f in Figures)
+            {
+                if (f.OrgUnit == orgUnit && f.Indicator.Code == indicator && f.Disaggregation == disaggregation)
+                {
+                    return f;
+                }
+            }
+            return null;
+        }
+    }
+
+    /// <summary>The additive parts the sub-group rule sums, by the indicator's kind.</summary>
+    private enum Additive { Numerator, Denominator, Value, Weight }
+
+    private static decimal? PartOf(ReportedFigure f, Additive part) => part switch
+    {
+        Additive.Numerator => f.Numerator,
+        Additive.Denominator or Additive.Weight => f.Denominator,
+        _ => f.Value,
+    };
+
+    private static string NameOf(Additive part) => part switch
+    {
+        Additive.Numerator => "numerator",
+        Additive.Denominator => "denominator",
+        Additive.Weight => "weight",
+        _ => "value",
+    };
+
+    private static readonly Additive[] RateParts = [Additive.Numerator, Additive.Denominator];
+    private static readonly Additive[] CountParts = [Additive.Value];
+    private static readonly Additive[] MeanParts = [Additive.Weight];
+
+    /// <summary>Σ of a part over the sub-groups and the total's part; false when the total or any sub-group lacks it.</summary>
+    private static bool TrySum(ReportedFigure total, List<(ReportedFigure Figure, string Option)> members, Additive part, out decimal sum, out decimal of)
+    {
+        sum = 0m;
+        of = 0m;
+        if (PartOf(total, part) is not { } t)
+        {
+            return false;
+        }
+        foreach (var m in members)
+        {
+            if (PartOf(m.Figure, part) is not { } v)
+            {
+                return false;
+            }
+            sum += v;
+        }
+        of = t;
+        return true;
+    }
+
+    private static void AddSubgroupViolations(List<Warning> into, ReportedFigure total, List<ReportedFigure> all, WarningOptions options)
     {
         var indicator = total.Indicator;
-        // The single-category figures of the total's org unit and indicator, by category in ordinal order (in plain loops:
-        // the county judges every changed indicator after every push, docs/benchmarks.md, session 9).
-        SortedDictionary<string, List<(ReportedFigure Figure, string Option)>>? byCategory = null;
+        // The single-category figures of the total's org unit and indicator, by category in ordinal order.
+        List<(string Category, List<(ReportedFigure Figure, string Option)> Members)>? byCategory = null;
         foreach (var f in all)
         {
             if (f.Disaggregation == Disaggregation.Total || f.OrgUnit != total.OrgUnit || f.Indicator.Code != indicator.Code
@@ -272,63 +379,54 @@ public static class WarningDetector
             }
             foreach (var (category, option) in parts)
             {
-                byCategory ??= new(StringComparer.Ordinal);
-                if (!byCategory.TryGetValue(category, out var members))
+                byCategory ??= new(3);
+                var c = 0;
+                while (c < byCategory.Count && byCategory[c].Category != category)
                 {
-                    byCategory[category] = members = [];
+                    c++;
                 }
-                members.Add((f, option));
+                if (c == byCategory.Count)
+                {
+                    byCategory.Add((category, []));
+                }
+                byCategory[c].Members.Add((f, option));
             }
         }
         if (byCategory is null)
         {
-            yield break;
+            return;
         }
+        byCategory.Sort(static (a, b) => string.CompareOrdinal(a.Category, b.Category));
+        var additive = indicator.Kind switch
+        {
+            IndicatorKind.Rate or IndicatorKind.Percentage => RateParts,
+            IndicatorKind.Count => CountParts,
+            IndicatorKind.Mean => MeanParts,
+            _ => [],
+        };
         foreach (var (category, members) in byCategory)
         {
-            var categoryOptions = indicator.OptionsOf(category);
-            var complete = categoryOptions.Count > 0 && categoryOptions.All(o => members.Exists(m => m.Option == o));
-            List<(string Name, decimal Sum, decimal Total)> sums = new(2);
+            var complete = IsComplete(indicator.OptionsOf(category), members);
+            // Judged first; the numbers and the message are built only for a broken rule.
             var broken = false;
-
-            void Check(string name, Func<ReportedFigure, decimal?> part)
+            foreach (var part in additive)
             {
-                if (part(total) is not { } t || members.Exists(m => part(m.Figure) is null))
+                if (TrySum(total, members, part, out var sum, out var t))
                 {
-                    return;
+                    broken |= complete ? sum != t : sum > t;
                 }
-                var sum = 0m;
-                foreach (var m in members)
-                {
-                    sum += part(m.Figure)!.Value;
-                }
-                sums.Add((name, sum, t));
-                broken |= complete ? sum != t : sum > t;
             }
-
             (decimal Weighted, decimal Mean)? means = null;
-            switch (indicator.Kind)
+            if (indicator.Kind == IndicatorKind.Mean && complete && total.Value is { } mean && total.Denominator is not null
+                && members.TrueForAll(static m => m.Figure.Value is not null && m.Figure.Denominator is not null))
             {
-                case IndicatorKind.Rate or IndicatorKind.Percentage:
-                    Check("numerator", f => f.Numerator);
-                    Check("denominator", f => f.Denominator);
-                    break;
-                case IndicatorKind.Count:
-                    Check("value", f => f.Value);
-                    break;
-                case IndicatorKind.Mean:
-                    Check("weight", f => f.Denominator);
-                    if (complete && total.Value is { } mean && total.Denominator is not null && members.TrueForAll(m => m.Figure.Value is not null && m.Figure.Denominator is not null))
-                    {
-                        var weight = members.Sum(m => m.Figure.Denominator!.Value);
-                        if (weight > 0m)
-                        {
-                            var weighted = members.Sum(m => m.Figure.Value!.Value * m.Figure.Denominator!.Value) / weight;
-                            means = (weighted, mean);
-                            broken |= Math.Abs(weighted - mean) > options.MeanTolerance;
-                        }
-                    }
-                    break;
+                var weight = members.Sum(static m => m.Figure.Denominator!.Value);
+                if (weight > 0m)
+                {
+                    var weighted = members.Sum(static m => m.Figure.Value!.Value * m.Figure.Denominator!.Value) / weight;
+                    means = (weighted, mean);
+                    broken |= Math.Abs(weighted - mean) > options.MeanTolerance;
+                }
             }
             if (!broken)
             {
@@ -336,8 +434,13 @@ public static class WarningDetector
             }
             var numbers = new Dictionary<string, double>();
             var problems = new List<string>();
-            foreach (var (name, sum, t) in sums)
+            foreach (var part in additive)
             {
+                if (!TrySum(total, members, part, out var sum, out var t))
+                {
+                    continue;
+                }
+                var name = NameOf(part);
                 numbers[name + "Sum"] = (double)sum;
                 numbers[name + "Total"] = (double)t;
                 if (complete ? sum != t : sum > t)
@@ -355,9 +458,35 @@ public static class WarningDetector
                     problems.Add($"weighted mean of sub-groups {Trend.Number(w)} differs from total {Trend.Number(m)} by more than {Trend.Number(options.MeanTolerance)}");
                 }
             }
-            yield return new Warning(WarningKind.ValidationRule, total.OrgUnit, indicator.Code, total.Year, Disaggregation.Total, "subgroups:" + category, total.Department,
-                $"{category} sub-groups{(complete ? "" : " (incomplete)")} do not add up to the total: " + string.Join("; ", problems), numbers);
+            into.Add(new Warning(WarningKind.ValidationRule, total.OrgUnit, indicator.Code, total.Year, Disaggregation.Total, "subgroups:" + category, total.Department,
+                $"{category} sub-groups{(complete ? "" : " (incomplete)")} do not add up to the total: " + string.Join("; ", problems), numbers));
         }
+    }
+
+    /// <summary>Every option of the category has a sub-group figure (a category without options is never complete).</summary>
+    private static bool IsComplete(IReadOnlyList<string> categoryOptions, List<(ReportedFigure Figure, string Option)> members)
+    {
+        if (categoryOptions.Count == 0)
+        {
+            return false;
+        }
+        foreach (var option in categoryOptions)
+        {
+            var found = false;
+            foreach (var m in members)
+            {
+                if (m.Option == option)
+                {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     // A count has no numerator of its own: its value is what a "numerator" side of a rule means (e.g. deliveries ≤ births).
