@@ -53,23 +53,64 @@ public sealed class IncrementalSeriesWarnings
         var fresh = detect(year => year >= from);
         if (_byYear is not null)
         {
-            foreach (var year in _byYear.Keys.Where(y => y >= from).ToArray())
+            foreach (var year in _byYear.Keys)
             {
-                _byYear.Remove(year);
+                if (year >= from)
+                {
+                    _byYear.Remove(year); // allowed while enumerating since .NET Core 3.0
+                }
             }
         }
-        foreach (var byYear in fresh.Where(w => w.Kind != WarningKind.ProjectedMiss).GroupBy(w => w.Year))
+        // Grouped in plain loops: most judgements find nothing, and a county judges after every push while a page is
+        // open on it (docs/benchmarks.md, session 18).
+        List<Warning>? projected = null;
+        Dictionary<int, List<Warning>>? byYear = null;
+        foreach (var w in fresh)
         {
-            (_byYear ??= [])[byYear.Key] = [.. byYear];
+            if (w.Kind == WarningKind.ProjectedMiss)
+            {
+                (projected ??= []).Add(w);
+            }
+            else
+            {
+                byYear ??= [];
+                if (!byYear.TryGetValue(w.Year, out var ofYear))
+                {
+                    byYear[w.Year] = ofYear = [];
+                }
+                ofYear.Add(w);
+            }
+        }
+        if (byYear is not null)
+        {
+            foreach (var (year, ofYear) in byYear)
+            {
+                (_byYear ??= [])[year] = [.. ofYear];
+            }
         }
         if (_byYear is { Count: 0 })
         {
             _byYear = null;
         }
-        _projected = [.. fresh.Where(w => w.Kind == WarningKind.ProjectedMiss)];
+        _projected = projected is null ? [] : [.. projected];
         _changedFrom = null;
         _detected = true;
-        _last = _byYear is null ? _projected : [.. _projected, .. _byYear.OrderBy(kv => kv.Key).SelectMany(kv => kv.Value)];
+        _last = _byYear is null ? _projected : Concatenated(_projected, _byYear);
         return _last;
+    }
+
+    /// <summary>The projections, then every year's warnings by year.</summary>
+    private static Warning[] Concatenated(Warning[] projected, Dictionary<int, Warning[]> byYear)
+    {
+        var years = new int[byYear.Count];
+        byYear.Keys.CopyTo(years, 0);
+        Array.Sort(years);
+        var all = new List<Warning>(projected.Length + byYear.Count * 2);
+        all.AddRange(projected);
+        foreach (var year in years)
+        {
+            all.AddRange(byYear[year]);
+        }
+        return [.. all];
     }
 }
