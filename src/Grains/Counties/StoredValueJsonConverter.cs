@@ -95,32 +95,22 @@ public sealed class StoredValueJsonConverter : JsonConverter<StoredValue>
 
     private enum Name { Other, Numerator, Denominator, Value, Department, ReportedAt, BatchId, FirstReportedAt }
 
-    /// <summary>Matched case-sensitively, as the storage options match names.</summary>
+    /// <summary>
+    /// Matched case-sensitively, as the storage options match names, against the names the writer writes; a name that
+    /// is escaped or split across buffers is unescaped first.
+    /// </summary>
     private static Name Property(ref Utf8JsonReader reader) =>
-        reader.ValueIsEscaped ? Of(reader.GetString()!) :
-        reader.ValueSpan switch
-        {
-            var s when s.SequenceEqual("Numerator"u8) => Name.Numerator,
-            var s when s.SequenceEqual("Denominator"u8) => Name.Denominator,
-            var s when s.SequenceEqual("Value"u8) => Name.Value,
-            var s when s.SequenceEqual("Department"u8) => Name.Department,
-            var s when s.SequenceEqual("ReportedAt"u8) => Name.ReportedAt,
-            var s when s.SequenceEqual("BatchId"u8) => Name.BatchId,
-            var s when s.SequenceEqual("FirstReportedAt"u8) => Name.FirstReportedAt,
-            _ => Name.Other,
-        };
+        reader.ValueIsEscaped || reader.HasValueSequence ? Of(System.Text.Encoding.UTF8.GetBytes(reader.GetString()!)) : Of(reader.ValueSpan);
 
-    private static Name Of(string name) => name switch
-    {
-        "Numerator" => Name.Numerator,
-        "Denominator" => Name.Denominator,
-        "Value" => Name.Value,
-        "Department" => Name.Department,
-        "ReportedAt" => Name.ReportedAt,
-        "BatchId" => Name.BatchId,
-        "FirstReportedAt" => Name.FirstReportedAt,
-        _ => Name.Other,
-    };
+    private static Name Of(ReadOnlySpan<byte> name) =>
+        name.SequenceEqual(Names.Numerator.EncodedUtf8Bytes) ? Name.Numerator
+        : name.SequenceEqual(Names.Denominator.EncodedUtf8Bytes) ? Name.Denominator
+        : name.SequenceEqual(Names.Value.EncodedUtf8Bytes) ? Name.Value
+        : name.SequenceEqual(Names.Department.EncodedUtf8Bytes) ? Name.Department
+        : name.SequenceEqual(Names.ReportedAt.EncodedUtf8Bytes) ? Name.ReportedAt
+        : name.SequenceEqual(Names.BatchId.EncodedUtf8Bytes) ? Name.BatchId
+        : name.SequenceEqual(Names.FirstReportedAt.EncodedUtf8Bytes) ? Name.FirstReportedAt
+        : Name.Other;
 
     private static decimal? Number(ref Utf8JsonReader reader) => reader.TokenType switch
     {
