@@ -68,6 +68,13 @@ public sealed class BenchOptions
     public string? BaselineConnectionString { get; set; }
     public bool ColdStart { get; set; } = true;
     public int ColdStarts { get; set; } = 1;
+
+    /// <summary>
+    /// Cold starts restart the silos on new ports (--cold-start-new-ports), as pods of a Kubernetes Deployment come back
+    /// with new addresses: the killed silos' rows stay Active in the membership table under addresses nobody answers on.
+    /// By default a silo comes back on its own port and supersedes its row at once.
+    /// </summary>
+    public bool ColdStartNewPorts { get; set; }
     public double MaxSiloGb { get; set; } = 10;
     public string? BinDirectory { get; set; }
     public string Configuration { get; set; } = DefaultConfiguration();
@@ -113,6 +120,8 @@ public sealed class BenchOptions
           --pg CONNSTRING          PostgreSQL for the baselines with --gateway/--embedded (otherwise a throwaway one)
           --no-cold-start          skip the cold-start phase (--spawn)
           --cold-starts N          repeat the cold start N times (1)
+          --cold-start-new-ports   restart the silos on new ports, as Kubernetes pods come back with new
+                                   addresses (default: each silo on its own port again)
           --max-silo-gb G          stop pushing once the spawned silos' resident memory passes G GB (10; 0 = no limit)
           --env KEY=VALUE          extra environment for spawned silos and gateway (repeatable)
           --identity               readers do not send Accept-Encoding: gzip (default: they do, as browsers)
@@ -195,6 +204,7 @@ public sealed class BenchOptions
                 case "--pg": o.BaselineConnectionString = Next(); break;
                 case "--no-cold-start": o.ColdStart = false; break;
                 case "--cold-starts": o.ColdStarts = Math.Max(1, NextInt()); break;
+                case "--cold-start-new-ports": o.ColdStartNewPorts = true; break;
                 case "--max-silo-gb": o.MaxSiloGb = double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var g) && g >= 0 ? g : throw new ArgumentException("--max-silo-gb needs a number ≥ 0"); break;
                 case "--bin": o.BinDirectory = Next(); break;
                 case "--config": o.Configuration = Next(); break;

@@ -111,11 +111,22 @@ public sealed class Cluster : IAsyncDisposable
         StartupTime = clock.Elapsed;
     }
 
-    /// <summary>Starts the silos and the gateway (same ports every time, so a restarted silo supersedes its dead entry).</summary>
-    public async Task StartProcessesAsync()
+    /// <summary>
+    /// Starts the silos and the gateway: on the same ports every time, so a restarted silo supersedes its dead entry in
+    /// the membership table, or with <paramref name="newSiloPorts"/> on new silo and gateway ports, as a pod that comes
+    /// back with a new address.
+    /// </summary>
+    public async Task StartProcessesAsync(bool newSiloPorts = false)
     {
         _generation++;
         Silos.Clear();
+        if (newSiloPorts)
+        {
+            for (var i = 0; i < _siloPorts.Count; i++)
+            {
+                _siloPorts[i] = (_siloPorts[i].Http, PostgresServer.FreePort(), PostgresServer.FreePort());
+            }
+        }
         for (var i = 0; i < _siloPorts.Count; i++)
         {
             Silos.Add(StartSilo(i + 1, _siloPorts[i]));

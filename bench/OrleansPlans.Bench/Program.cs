@@ -380,8 +380,8 @@ try
     {
         for (var round = 1; round <= options.ColdStarts; round++)
         {
-            Progress($"cold start {round}/{options.ColdStarts}: SIGKILL of every silo and the gateway, then start them again…");
-            var cold = await ColdStartAsync(cluster, scenario, lastYear);
+            Progress($"cold start {round}/{options.ColdStarts}: SIGKILL of every silo and the gateway, then start them again{(options.ColdStartNewPorts ? " on new ports" : "")}…");
+            var cold = await ColdStartAsync(cluster, scenario, lastYear, options.ColdStartNewPorts);
             results.ColdStarts.Add(cold);
             results.Checks.Add(new CheckResult($"cold start {round}: province roll-up complete again", cold.Full, cold.Full ? $"after {cold.FullRollupSeconds:F1} s" : "timed out"));
             Progress($"  processes ready after {cold.ProcessesReadySeconds:F1} s, province roll-up full after {cold.FullRollupSeconds:F1} s" +
@@ -437,9 +437,9 @@ finally
     }
 }
 
-// Kills every silo and the gateway (SIGKILL), starts them again on the same ports and polls the province roll-up until
+// Kills every silo and the gateway (SIGKILL), starts them again (on the same ports unless --cold-start-new-ports) and polls the province roll-up until
 // it equals the from-scratch sums; records CPU, PostgreSQL activity and the peak memory of the new processes.
-static async Task<ColdStartResult> ColdStartAsync(Cluster cluster, Scenario scenario, int year)
+static async Task<ColdStartResult> ColdStartAsync(Cluster cluster, Scenario scenario, int year, bool newPorts)
 {
     cluster.KillProcesses();
     var expected = scenario.Expected(scenario.Province.Code, year);
@@ -449,7 +449,7 @@ static async Task<ColdStartResult> ColdStartAsync(Cluster cluster, Scenario scen
     var pgCpuBefore = postmaster is { } pm0 ? ProcStats.CpuSecondsOfTree(pm0) : 0;
     var machineBefore = ProcStats.MachineCpu().Busy;
     var clock = Stopwatch.StartNew();
-    await cluster.StartProcessesAsync();
+    await cluster.StartProcessesAsync(newPorts);
     var ready = clock.Elapsed.TotalSeconds;
     using var http = Http.Client(cluster.GatewayAddress, TimeSpan.FromSeconds(300), 4);
     double? first = null;
