@@ -33,6 +33,7 @@ public static class BackendExtensions
                 o.Invariant = "Npgsql";
                 o.ConnectionString = connectionString;
             });
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = options.GatewayListRefreshPeriod);
             client.AddActivityPropagation();
             if (options.Dashboard)
             {

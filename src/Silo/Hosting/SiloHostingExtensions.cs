@@ -64,6 +64,8 @@ public static class SiloHostingExtensions
         {
             builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
             builder.Services.AddSingleton<IDataValueLedger, PostgresDataValueLedger>();
+            // Registered before UseOrleans: hosted services start in order, so the sweep runs before the silo joins.
+            builder.Services.AddHostedService<Membership.DeadSiloSweep>();
         }
         builder.UseOrleans(silo =>
         {
@@ -98,6 +100,11 @@ public static class SiloHostingExtensions
                 {
                     o.Invariant = "Npgsql";
                     o.ConnectionString = connectionString;
+                });
+                silo.Configure<ClusterMembershipOptions>(o =>
+                {
+                    o.IAmAliveTablePublishTimeout = options.IAmAlivePeriod;
+                    o.NumMissedTableIAmAliveLimit = options.MissedIAmAliveLimit;
                 });
                 // Group commit: concurrent state writes of many grains (a push's indicator grains, other counties'
                 // pushes) share one statement and one commit; reads (activations, cold start) share one query.
