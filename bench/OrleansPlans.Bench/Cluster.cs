@@ -156,7 +156,8 @@ public sealed class Cluster : IAsyncDisposable
             var scraped = await Task.WhenAll(Silos.Select(async silo => await MetricsScraper.ScrapeAsync(silo.BaseAddress)));
             var held = scraped.Select(m => (int)(MetricsScraper.Sum(m.Where(l => l.Contains("grain_type=\"county\"", StringComparison.Ordinal)), "orleans_catalog_activations") ?? 0)).ToArray();
             var misplaced = scraped.Sum(m => MetricsScraper.Sum(m.Where(l => l.Contains("state=\"misplaced\"", StringComparison.Ordinal)), "orleansplans_placement_grains") ?? 1);
-            if (held.Sum() == counties && held.All(n => n > 0) && misplaced == 0)
+            // At least the scenario's counties: the silos warm the whole province, more than --cities N pushes to.
+            if (held.Sum() >= counties && held.All(n => n > 0) && misplaced == 0)
             {
                 return (clock.Elapsed, held);
             }
