@@ -72,7 +72,8 @@ public sealed class DeadSiloSweepTests(PostgresFixture fixture) : IAsyncLifetime
 
     [Theory]
     [InlineData(SiloReachability.Refused, 1, true)]
-    [InlineData(SiloReachability.Unreachable, 1, true)]
+    [InlineData(SiloReachability.Unreachable, 11, true)]
+    [InlineData(SiloReachability.Unreachable, 1, false)]
     [InlineData(SiloReachability.NoAnswer, 11, true)]
     [InlineData(SiloReachability.NoAnswer, 9, false)]
     [InlineData(SiloReachability.Listening, 1, false)]

@@ -95,7 +95,7 @@ public sealed class OrleansPlansHostOptions
     /// <summary>
     /// Before joining, mark Dead the membership rows of silos that are certainly gone (Membership.DeadSiloSweep): an
     /// earlier run at this silo's address and port, a row superseded by a newer run at the same address and port, a silo
-    /// port that refuses connections, or one that does not answer and has written no heartbeat for
+    /// port that refuses connections, or one that cannot be reached and has written no heartbeat for
     /// <see cref="IAmAlivePeriod"/> × <see cref="MissedIAmAliveLimit"/>.
     /// </summary>
     public bool ClearDeadSilosOnStart { get; set; } = true;

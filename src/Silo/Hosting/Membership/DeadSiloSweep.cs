@@ -81,7 +81,7 @@ public sealed class DeadSiloSweep(NpgsqlDataSource database, IOptions<OrleansPla
             }
             // Silent silos whose heartbeat is still recent: wait until it is stale, then look again (once).
             var waitFor = rows
-                .Where(r => r.Status != DeadStatus && Reachability(r.Endpoint) == SiloReachability.NoAnswer && !dead.Any(d => d.Row == r))
+                .Where(r => r.Status != DeadStatus && Reachability(r.Endpoint) is SiloReachability.NoAnswer or SiloReachability.Unreachable && !dead.Any(d => d.Row == r))
                 .Select(r => r.IAmAliveTime + staleAfter - now)
                 .Where(w => w > TimeSpan.Zero)
                 .DefaultIfEmpty(TimeSpan.Zero)
@@ -100,11 +100,12 @@ public sealed class DeadSiloSweep(NpgsqlDataSource database, IOptions<OrleansPla
     /// <list type="bullet">
     /// <item>a row at this silo's own address and port: an earlier run of this silo, which held the port this silo is about to take;</item>
     /// <item>a row with an older generation than another row at the same address and port: the newer silo took the port;</item>
-    /// <item>a row whose silo port refuses connections, or whose host is unreachable: no process listens there;</item>
-    /// <item>a row whose silo port does not answer within <see cref="ConnectTimeout"/> and whose heartbeat is older than
-    /// <paramref name="staleAfter"/>: neither reachable nor writing to the table.</item>
+    /// <item>a row whose silo port refuses connections: its host is up and no process listens there;</item>
+    /// <item>a row whose host is unreachable or whose silo port does not answer within <see cref="ConnectTimeout"/>, and
+    /// whose heartbeat is older than <paramref name="staleAfter"/>: neither reachable nor writing to the table.</item>
     /// </list>
-    /// A silo that answers on its port is left to Orleans, whatever its heartbeat says.
+    /// A silo that answers on its port is left to Orleans, whatever its heartbeat says; so is one that cannot be reached
+    /// from here but still writes heartbeats (a network partition: Orleans' probes decide).
     /// </summary>
     public static IReadOnlyList<DeadSilo> DeadRows(
         IReadOnlyList<MembershipRow> rows, SiloEndpoint own, Func<SiloEndpoint, SiloReachability> reachability, DateTime now, TimeSpan staleAfter)
@@ -133,8 +134,8 @@ public sealed class DeadSiloSweep(NpgsqlDataSource database, IOptions<OrleansPla
                 case SiloReachability.Refused:
                     dead.Add(new DeadSilo(row, "its silo port refuses connections"));
                     break;
-                case SiloReachability.Unreachable:
-                    dead.Add(new DeadSilo(row, "its host is unreachable"));
+                case SiloReachability.Unreachable when silence > staleAfter:
+                    dead.Add(new DeadSilo(row, $"its host is unreachable and it has written no heartbeat for {silence.TotalSeconds:F0} s"));
                     break;
                 case SiloReachability.NoAnswer when silence > staleAfter:
                     dead.Add(new DeadSilo(row, $"no answer on its silo port within {ConnectTimeout.TotalSeconds:F0} s and no heartbeat for {silence.TotalSeconds:F0} s"));
