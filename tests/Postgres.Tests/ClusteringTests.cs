@@ -80,25 +80,10 @@ public sealed class ClusteringTests(PostgresFixture fixture) : IAsyncLifetime
 
     private async Task<IHost> StartSiloAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        var (host, _) = ProductionSiloHost.Build(_connectionString, _clusterId, new Dictionary<string, string?>
         {
-            DisableDefaults = true,
-            EnvironmentName = "Production",
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        var siloPort = PostgresServer.FreePort();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:OrleansPlans"] = _connectionString,
-            ["Orleans:ClusterId"] = _clusterId,
-            ["Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = PostgresServer.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orleans:AdvertisedIP"] = "127.0.0.1",
-            ["Demo:Enabled"] = "false",
             ["OrleansPlans:Rollup:ReconcilePeriod"] = "00:00:02",
         });
-        builder.AddOrleansPlansSilo();
-        var host = builder.Build();
         _hosts.Add(host);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await host.StartAsync(cts.Token);

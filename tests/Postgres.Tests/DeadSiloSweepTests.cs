@@ -157,24 +157,7 @@ public sealed class DeadSiloSweepTests(PostgresFixture fixture) : IAsyncLifetime
 
     private async Task<int> StartSiloAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            DisableDefaults = true,
-            EnvironmentName = "Production",
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        var siloPort = PostgresServer.FreePort();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:OrleansPlans"] = _connectionString,
-            ["Orleans:ClusterId"] = _clusterId,
-            ["Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = PostgresServer.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["Orleans:AdvertisedIP"] = "127.0.0.1",
-            ["Demo:Enabled"] = "false",
-        });
-        builder.AddOrleansPlansSilo();
-        var host = builder.Build();
+        var (host, siloPort) = ProductionSiloHost.Build(_connectionString, _clusterId);
         _hosts.Add(host);
         // Not awaited to the end: a silo that cannot join stays in StartAsync; the rows say whether it joined.
         _ = host.StartAsync();

@@ -12,7 +12,7 @@ namespace OrleansPlans.Silo.Hosting.Membership;
 /// (or they were declared dead by missed probes); after every silo of a cluster is killed, their rows stay Active.
 /// Measured (docs/benchmarks.md, session 19): a silo that came back on a new address — as a Kubernetes Deployment's
 /// pods do — served the province again 140.6 s after the kill; two silos that came back on their own ports took
-/// 8–58 s, because each marks only its own older row dead, and that write is lost when the two silos race.
+/// 8.9–33.9 s, because each marks only its own older row dead, and that write is lost when the two silos race.
 /// </summary>
 /// <remarks>
 /// Only rows that cannot belong to a running silo are marked (<see cref="DeadRows"/>). The write bumps the table's
