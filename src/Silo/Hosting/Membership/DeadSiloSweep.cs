@@ -106,6 +106,8 @@ public sealed class DeadSiloSweep(NpgsqlDataSource database, IOptions<OrleansPla
     /// </list>
     /// A silo that answers on its port is left to Orleans, whatever its heartbeat says; so is one that cannot be reached
     /// from here but still writes heartbeats (a network partition: Orleans' probes decide).
+    /// A silo starting at the same time is safe too: Orleans binds its silo port at the first lifecycle stage
+    /// (RuntimeInitialize − 1), before its membership row is written, so a listed silo that is alive refuses nothing.
     /// </summary>
     public static IReadOnlyList<DeadSilo> DeadRows(
         IReadOnlyList<MembershipRow> rows, SiloEndpoint own, Func<SiloEndpoint, SiloReachability> reachability, DateTime now, TimeSpan staleAfter)
