@@ -136,6 +136,36 @@ public sealed class DeadSiloSweepTests(PostgresFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_silent_silo_that_beat_a_moment_ago_is_marked_once_its_heartbeat_is_stale_and_one_that_answers_never()
+    {
+        // As a deleted pod's address behaves on Kubernetes: no refusal, no answer. Its last heartbeat was just now.
+        var silent = new SiloEndpoint("10.255.0.1", 11111);
+        var answering = new SiloEndpoint("10.255.0.2", 11111);
+        var now = DateTime.UtcNow;
+        await InsertVersionAsync(1);
+        await InsertRowAsync(silent.Address, silent.Port, 400, Active, now);
+        await InsertRowAsync(answering.Address, answering.Port, 401, Active, now.AddMinutes(-10));
+        var staleAfter = TimeSpan.FromSeconds(2);
+        var probes = 0;
+        Task<SiloReachability> Probe(SiloEndpoint endpoint, CancellationToken _)
+        {
+            Interlocked.Increment(ref probes);
+            return Task.FromResult(endpoint == silent ? SiloReachability.NoAnswer : SiloReachability.Listening);
+        }
+
+        await using var database = NpgsqlDataSource.Create(_connectionString);
+        var marked = await DeadSiloSweep.SweepAsync(database, _clusterId, Own, staleAfter, Probe, CancellationToken.None);
+
+        Assert.Equal(400, Assert.Single(marked).Row.Generation);
+        Assert.Contains("no heartbeat", marked[0].Reason, StringComparison.Ordinal);
+        Assert.True(DateTime.UtcNow - now >= staleAfter, "the sweep marked the row before its heartbeat was stale");
+        Assert.Equal(4, probes); // both endpoints, twice: once at once, once when the silent one's heartbeat was stale
+        var rows = await ReadRowsAsync();
+        Assert.Equal(Dead, rows[400]);
+        Assert.Equal(Active, rows[401]);
+    }
+
+    [Fact]
     public async Task A_silo_whose_cluster_was_killed_joins_on_a_new_address_without_waiting_for_the_dead_rows()
     {
         // A cluster of two silos killed a moment ago: both rows Active with fresh heartbeats, nothing listening.
