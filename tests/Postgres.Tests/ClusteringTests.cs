@@ -25,22 +25,7 @@ public sealed class ClusteringTests(PostgresFixture fixture) : IAsyncLifetime
 
     public async Task InitializeAsync() => _connectionString = await fixture.NewMigratedDatabaseAsync("clustering");
 
-    public async Task DisposeAsync()
-    {
-        foreach (var host in _hosts)
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await host.StopAsync(cts.Token);
-            }
-            catch (Exception)
-            {
-                // Already stopped, or stopping failed: disposing still releases the ports.
-            }
-            host.Dispose();
-        }
-    }
+    public Task DisposeAsync() => ProductionSiloHost.StopAllAsync(_hosts);
 
     [Fact]
     public async Task Two_silos_join_through_postgres_share_grains_and_a_stopped_silo_is_declared_dead()

@@ -30,22 +30,7 @@ public sealed class DeadSiloSweepTests(PostgresFixture fixture) : IAsyncLifetime
 
     public async Task InitializeAsync() => _connectionString = await fixture.NewMigratedDatabaseAsync("sweep");
 
-    public async Task DisposeAsync()
-    {
-        foreach (var host in _hosts)
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await host.StopAsync(cts.Token);
-            }
-            catch (Exception)
-            {
-                // Already stopped, or stopping failed: disposing still releases the ports.
-            }
-            host.Dispose();
-        }
-    }
+    public Task DisposeAsync() => ProductionSiloHost.StopAllAsync(_hosts);
 
     private static MembershipRow Row(string address, int port, int generation, int status = Active, double heartbeatSecondsAgo = 1) =>
         new(new SiloEndpoint(address, port), generation, status, Now.AddSeconds(-heartbeatSecondsAgo));

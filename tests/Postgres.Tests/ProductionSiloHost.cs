@@ -37,4 +37,22 @@ public static class ProductionSiloHost
         builder.AddOrleansPlansSilo();
         return (builder.Build(), siloPort);
     }
+
+    /// <summary>Stops (10 s each) and disposes the hosts, also those that never finished starting.</summary>
+    public static async Task StopAllAsync(IEnumerable<IHost> hosts)
+    {
+        foreach (var host in hosts)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await host.StopAsync(cts.Token);
+            }
+            catch (Exception)
+            {
+                // Already stopped, or stopping failed: disposing still releases the ports.
+            }
+            host.Dispose();
+        }
+    }
 }
