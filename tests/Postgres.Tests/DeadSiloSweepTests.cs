@@ -80,9 +80,7 @@ public sealed class DeadSiloSweepTests(PostgresFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task The_probe_tells_a_listening_port_from_one_nobody_listens_on()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var listening = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var listener = StartListener(out var listening);
         var closed = PostgresServer.FreePort();
 
         Assert.Equal(SiloReachability.Listening, await DeadSiloSweep.ProbeAsync(new SiloEndpoint("127.0.0.1", listening), CancellationToken.None));
@@ -92,9 +90,7 @@ public sealed class DeadSiloSweepTests(PostgresFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task The_sweep_marks_gone_silos_dead_in_one_membership_change_and_leaves_a_listening_one()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var listening = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var listener = StartListener(out var listening);
         var closed = PostgresServer.FreePort();
         var own = new SiloEndpoint("127.0.0.1", PostgresServer.FreePort());
         var now = DateTime.UtcNow;
@@ -168,6 +164,15 @@ public sealed class DeadSiloSweepTests(PostgresFixture fixture) : IAsyncLifetime
         Assert.True(rows.TryGetValue(0, out var own) && own == Active, $"the new silo is not Active after {clock.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(Dead, rows[300]);
         Assert.Equal(Dead, rows[301]);
+    }
+
+    /// <summary>A TCP listener on a free loopback port: a silo port that answers.</summary>
+    private static TcpListener StartListener(out int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        return listener;
     }
 
     private async Task<int> StartSiloAsync()
