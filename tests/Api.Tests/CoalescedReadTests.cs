@@ -59,20 +59,106 @@ public sealed class CoalescedReadTests
     public async Task With_a_reuse_window_an_answer_is_reused_while_its_read_started_within_the_window_and_never_after()
     {
         var time = new ManualTime();
-        var reads = 0;
-        var read = new CoalescedRead<int>(() => Task.FromResult(Interlocked.Increment(ref reads)), TimeSpan.FromMilliseconds(10), time);
+        var (calls, pending) = PendingReads();
+        var read = new CoalescedRead<int>(pending, TimeSpan.FromMilliseconds(10), time);
 
+        var first = read.ReadAsync();
+        calls[0].SetResult(1);
+        Assert.Equal(1, await first);
+        time.Advance(TimeSpan.FromMilliseconds(5));      // half the window: reused, nothing started
         Assert.Equal(1, await read.ReadAsync());
-        time.Advance(TimeSpan.FromMilliseconds(10));     // the read started exactly 10 ms ago: still reusable
-        Assert.Equal(1, await read.ReadAsync());
-        time.Advance(TimeSpan.FromMilliseconds(1));      // 11 ms: a caller now needs a read of its own
-        Assert.Equal(2, await read.ReadAsync());
+        Assert.Equal(1, read.Reads);
+        time.Advance(TimeSpan.FromMilliseconds(6));      // 11 ms: a caller now needs a read of its own
+        var second = read.ReadAsync();
+        Assert.False(second.IsCompleted);
+        Assert.Equal(2, read.Reads);
+        calls[1].SetResult(2);
+        Assert.Equal(2, await second);
         Assert.Equal(2, await read.ReadAsync());
         Assert.Equal(2, read.Reads);
 
         read.Forget();                                   // e.g. a push through this gateway: the next caller reads afresh
-        Assert.Equal(3, await read.ReadAsync());
+        var third = read.ReadAsync();
+        Assert.False(third.IsCompleted);
+        calls[2].SetResult(3);
+        Assert.Equal(3, await third);
         Assert.Equal(3, read.Reads);
+    }
+
+    [Fact]
+    public async Task Past_half_the_window_the_next_read_starts_ahead_and_callers_share_it_when_the_answer_expires()
+    {
+        var time = new ManualTime();
+        var (calls, pending) = PendingReads();
+        var read = new CoalescedRead<int>(pending, TimeSpan.FromMilliseconds(10), time);
+        var first = read.ReadAsync();
+        calls[0].SetResult(1);
+        Assert.Equal(1, await first);
+
+        time.Advance(TimeSpan.FromMilliseconds(6));      // past half the window: answered at once, read 2 starts (t = 6 ms)
+        Assert.Equal(1, await read.ReadAsync());
+        Assert.Equal(2, read.Reads);
+        Assert.Equal(1, await read.ReadAsync());         // read 2 runs: still the reusable answer, no third read
+        Assert.Equal(2, read.Reads);
+
+        time.Advance(TimeSpan.FromMilliseconds(5));      // t = 11 ms: answer 1 expired; read 2 started 5 ms ago
+        var shared = read.ReadAsync();
+        Assert.False(shared.IsCompleted);                // shares read 2 instead of waiting for a read after it
+        Assert.Equal(2, read.Reads);
+        calls[1].SetResult(2);
+        Assert.Equal(2, await shared);
+        Assert.Equal(2, await read.ReadAsync());
+        Assert.Equal(2, read.Reads);
+    }
+
+    [Fact]
+    public async Task A_running_read_that_started_longer_ago_than_the_window_is_not_shared()
+    {
+        var time = new ManualTime();
+        var (calls, pending) = PendingReads();
+        var read = new CoalescedRead<int>(pending, TimeSpan.FromMilliseconds(10), time);
+        var first = read.ReadAsync();
+        calls[0].SetResult(1);
+        await first;
+
+        time.Advance(TimeSpan.FromMilliseconds(6));      // read 2 starts ahead at t = 6 ms and hangs
+        Assert.Equal(1, await read.ReadAsync());
+        time.Advance(TimeSpan.FromMilliseconds(11));     // t = 17 ms: read 2 started 11 ms ago
+        var late = read.ReadAsync();
+        calls[1].SetResult(2);                           // read 2's answer may predate a write made before this caller arrived
+        await WaitUntil(() => calls.Count == 3);
+        Assert.False(late.IsCompleted);
+        calls[2].SetResult(3);
+        Assert.Equal(3, await late);
+    }
+
+    [Fact]
+    public async Task A_read_started_ahead_is_not_shared_after_a_forget_and_its_failure_leaves_the_reusable_answer()
+    {
+        var time = new ManualTime();
+        var (calls, pending) = PendingReads();
+        var read = new CoalescedRead<int>(pending, TimeSpan.FromMilliseconds(10), time);
+        var first = read.ReadAsync();
+        calls[0].SetResult(1);
+        await first;
+
+        time.Advance(TimeSpan.FromMilliseconds(6));      // read 2 starts ahead, then fails with no caller waiting for it
+        Assert.Equal(1, await read.ReadAsync());
+        calls[1].SetException(new TimeoutException("silo unreachable"));
+        // Answer 1 is still within its window: served at once, and once read 2 has ended a caller starts read 3 ahead.
+        await WaitUntil(() =>
+        {
+            var answer = read.ReadAsync();
+            return answer.IsCompletedSuccessfully && answer.Result == 1 && read.Reads == 3;
+        });
+
+        read.Forget();                                   // a write through this gateway while read 3 runs
+        var afterWrite = read.ReadAsync();
+        calls[2].SetResult(3);                           // read 3 may predate the write: not for this caller
+        await WaitUntil(() => calls.Count == 4);
+        Assert.False(afterWrite.IsCompleted);
+        calls[3].SetResult(4);
+        Assert.Equal(4, await afterWrite);
     }
 
     [Fact]
