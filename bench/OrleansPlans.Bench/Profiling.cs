@@ -161,6 +161,16 @@ public static class MetricsScraper
         return total;
     }
 
+    /// <summary>
+    /// The gateway's roll-up version checks so far: how many waited for a version call, how many there were, and the
+    /// calls made (docs/architecture.md, "Roll-up reads"); null when its /metrics has no such series.
+    /// </summary>
+    public static (double Waited, double All, double Calls)? VersionChecks(IReadOnlyCollection<string> lines) =>
+        Sum(lines, "orleansplans_rollup_version_checks_total") is { } all
+            ? (Sum(lines.Where(l => l.Contains("answer=\"waited\"", StringComparison.Ordinal)), "orleansplans_rollup_version_checks_total") ?? 0,
+                all, Sum(lines, "orleansplans_rollup_version_calls_total") ?? 0)
+            : null;
+
     /// <summary>Mean of a histogram from its _sum and _count series (across all label sets).</summary>
     public static double? HistogramMean(IEnumerable<string> lines, string name)
     {

@@ -319,9 +319,16 @@ try
         var rollupPath = $"api/v1/org-units/{scenario.Province.Code}/rollup?year={lastYear}";
         var pagePath = $"api/v1/org-units/{scenario.Province.Code}/indicators/{options.PageIndicator}";
         await load.WarmUpReadsAsync(rollupPath, options.Readers, options.ReadWarmupSeconds, wire: wire);
+        var checksBefore = MetricsScraper.VersionChecks(await MetricsScraper.ScrapeAsync(gatewayAddress));
         readCpu.Start();
         results.RollupRead = await load.ReadAsync(rollupPath, options.Readers, options.ReadSeconds, wire: wire);
         results.ReadCpu = readCpu.Stop();
+        if (checksBefore is { } before && MetricsScraper.VersionChecks(await MetricsScraper.ScrapeAsync(gatewayAddress)) is { } after)
+        {
+            var (waited, all, calls) = (after.Waited - before.Waited, after.All - before.All, after.Calls - before.Calls);
+            results.RollupVersionChecks = $"{waited:N0} of {all:N0} requests waited for a version call ({(all > 0 ? 100 * waited / all : 0):F2} %); "
+                + $"{calls:N0} version calls ({calls / results.RollupRead.Seconds:N0}/s)";
+        }
         Progress($"  roll-up: {results.RollupRead.Latency}, {results.RollupRead.RequestsPerSecond:N0} req/s");
         await load.WarmUpReadsAsync(pagePath, options.Readers, options.ReadWarmupSeconds, wire: wire);
         results.PageRead = await load.ReadAsync(pagePath, options.Readers, options.ReadSeconds, wire: wire);

@@ -83,6 +83,9 @@ public sealed class Results
     public List<ProcessCpu>? InflatedReadCpu { get; set; }
 
     public ReadResult? RollupRead { get; set; }
+
+    /// <summary>During the roll-up read phase: the gateway's version checks that waited for a call, and its calls.</summary>
+    public string? RollupVersionChecks { get; set; }
     public ReadResult? PageRead { get; set; }
 
     /// <summary>The province roll-up read with If-None-Match (a polling dashboard); reported, not judged.</summary>
@@ -280,6 +283,10 @@ public sealed class Results
         if (RollupRead is { } r)
         {
             Row($"read: province roll-up ({r.Readers} readers)", $"{r.Latency}; {r.RequestsPerSecond:N0} req/s; {Body(r)}; {r.Errors} errors");
+        }
+        if (RollupVersionChecks is { } checks)
+        {
+            Row("  the gateway's version checks", checks);
         }
         if (PageRead is { } p)
         {

@@ -48,6 +48,42 @@ public sealed class RollupVersionReuseTests : IDisposable
         Assert.Equal((5m, 30_000m), await Read("440100"));
     }
 
+    [Fact]
+    public async Task The_gateway_counts_its_version_checks_by_answer_and_the_version_calls_it_made()
+    {
+        var operatorClient = _fixture.ClientAs("operator", "440000");
+        var before = await VersionMetrics(operatorClient);
+
+        await Read("440000");                            // no version of 广东省 read yet by this gateway: waits for a call
+        await Read("440000");                            // within the 3 s window: the reusable version answers
+        await Read("440000");
+
+        // Counters of the process (other test classes' gateways may add to them meanwhile, never take away); the
+        // exporter answers a scrape within its cache period from the previous one, so look until they show.
+        var after = await VersionMetrics(operatorClient);
+        for (var i = 0; i < 50 && after.Waited == before.Waited; i++)
+        {
+            await Task.Delay(100);
+            after = await VersionMetrics(operatorClient);
+        }
+        Assert.True(after.Waited - before.Waited >= 1, $"waited: {before.Waited} → {after.Waited}");
+        Assert.True(after.Reused - before.Reused >= 2, $"reused: {before.Reused} → {after.Reused}");
+        Assert.True(after.Calls - before.Calls >= 1, $"calls: {before.Calls} → {after.Calls}");
+    }
+
+    /// <summary>The gateway's version checks by answer and its version calls, from /metrics (0 for a series not yet exported).</summary>
+    private static async Task<(double Waited, double Reused, double Calls)> VersionMetrics(HttpClient operatorClient)
+    {
+        using var response = await operatorClient.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n');
+        double Sum(string name, string? label) => lines
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && (label is null || l.Contains(label, StringComparison.Ordinal)))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        return (Sum("orleansplans_rollup_version_checks_total", "answer=\"waited\""), Sum("orleansplans_rollup_version_checks_total", "answer=\"reused\""),
+            Sum("orleansplans_rollup_version_calls_total", null));
+    }
+
     private async Task<HttpStatusCode> Push(string county, decimal numerator, decimal denominator) =>
         (await _http.PostAsync($"/api/v1/counties/{county}/data-values", new StringContent(
             $$"""{ "year": 2022, "values": [ { "indicator": "maternal-mortality-rate", "numerator": {{numerator}}, "denominator": {{denominator}} } ] }""",
