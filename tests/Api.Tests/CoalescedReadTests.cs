@@ -58,13 +58,8 @@ public sealed class CoalescedReadTests
     [Fact]
     public async Task With_a_reuse_window_an_answer_is_reused_while_its_read_started_within_the_window_and_never_after()
     {
-        var time = new ManualTime();
-        var (calls, pending) = PendingReads();
-        var read = new CoalescedRead<int>(pending, TimeSpan.FromMilliseconds(10), time);
+        var (time, calls, read) = await AnsweredOnceAtTimeZero();
 
-        var first = read.ReadAsync();
-        calls[0].SetResult(1);
-        Assert.Equal(1, await first);
         time.Advance(TimeSpan.FromMilliseconds(5));      // half the window: reused, nothing started
         Assert.Equal(1, await read.ReadAsync());
         Assert.Equal(1, read.Reads);
@@ -88,12 +83,7 @@ public sealed class CoalescedReadTests
     [Fact]
     public async Task Past_half_the_window_the_next_read_starts_ahead_and_callers_share_it_when_the_answer_expires()
     {
-        var time = new ManualTime();
-        var (calls, pending) = PendingReads();
-        var read = new CoalescedRead<int>(pending, TimeSpan.FromMilliseconds(10), time);
-        var first = read.ReadAsync();
-        calls[0].SetResult(1);
-        Assert.Equal(1, await first);
+        var (time, calls, read) = await AnsweredOnceAtTimeZero();
 
         time.Advance(TimeSpan.FromMilliseconds(6));      // past half the window: answered at once, read 2 starts (t = 6 ms)
         Assert.Equal(1, await read.ReadAsync());
@@ -114,12 +104,7 @@ public sealed class CoalescedReadTests
     [Fact]
     public async Task A_running_read_that_started_longer_ago_than_the_window_is_not_shared()
     {
-        var time = new ManualTime();
-        var (calls, pending) = PendingReads();
-        var read = new CoalescedRead<int>(pending, TimeSpan.FromMilliseconds(10), time);
-        var first = read.ReadAsync();
-        calls[0].SetResult(1);
-        await first;
+        var (time, calls, read) = await AnsweredOnceAtTimeZero();
 
         time.Advance(TimeSpan.FromMilliseconds(6));      // read 2 starts ahead at t = 6 ms and hangs
         Assert.Equal(1, await read.ReadAsync());
@@ -135,12 +120,7 @@ public sealed class CoalescedReadTests
     [Fact]
     public async Task A_read_started_ahead_is_not_shared_after_a_forget_and_its_failure_leaves_the_reusable_answer()
     {
-        var time = new ManualTime();
-        var (calls, pending) = PendingReads();
-        var read = new CoalescedRead<int>(pending, TimeSpan.FromMilliseconds(10), time);
-        var first = read.ReadAsync();
-        calls[0].SetResult(1);
-        await first;
+        var (time, calls, read) = await AnsweredOnceAtTimeZero();
 
         time.Advance(TimeSpan.FromMilliseconds(6));      // read 2 starts ahead, then fails with no caller waiting for it
         Assert.Equal(1, await read.ReadAsync());
@@ -186,6 +166,18 @@ public sealed class CoalescedReadTests
         Assert.Equal(1, await read.ReadAsync());
         Assert.Equal(2, await read.ReadAsync());
         Assert.Equal(3, await read.ReadAsync());
+    }
+
+    /// <summary>A shared read with a 10 ms reuse window whose first read (call 0) answered 1 at t = 0.</summary>
+    private static async Task<(ManualTime Time, List<TaskCompletionSource<int>> Calls, CoalescedRead<int> Read)> AnsweredOnceAtTimeZero()
+    {
+        var time = new ManualTime();
+        var (calls, pending) = PendingReads();
+        var read = new CoalescedRead<int>(pending, TimeSpan.FromMilliseconds(10), time);
+        var first = read.ReadAsync();
+        calls[0].SetResult(1);
+        Assert.Equal(1, await first);
+        return (time, calls, read);
     }
 
     /// <summary>A read whose every call stays pending until the test completes it (the calls, in the order they started).</summary>
