@@ -110,11 +110,7 @@ public sealed class CoalescedReadTests
         Assert.Equal(1, await read.ReadAsync());
         time.Advance(TimeSpan.FromMilliseconds(11));     // t = 17 ms: read 2 started 11 ms ago
         var late = read.ReadAsync();
-        calls[1].SetResult(2);                           // read 2's answer may predate a write made before this caller arrived
-        await WaitUntil(() => calls.Count == 3);
-        Assert.False(late.IsCompleted);
-        calls[2].SetResult(3);
-        Assert.Equal(3, await late);
+        await AssertAnsweredOnlyByTheReadAfter(calls, 1, late);   // read 2's answer may predate a write made before this caller arrived
     }
 
     [Fact]
@@ -134,11 +130,7 @@ public sealed class CoalescedReadTests
 
         read.Forget();                                   // a write through this gateway while read 3 runs
         var afterWrite = read.ReadAsync();
-        calls[2].SetResult(3);                           // read 3 may predate the write: not for this caller
-        await WaitUntil(() => calls.Count == 4);
-        Assert.False(afterWrite.IsCompleted);
-        calls[3].SetResult(4);
-        Assert.Equal(4, await afterWrite);
+        await AssertAnsweredOnlyByTheReadAfter(calls, 2, afterWrite);   // read 3 may predate the write: not for this caller
     }
 
     [Fact]
@@ -166,6 +158,19 @@ public sealed class CoalescedReadTests
         Assert.Equal(1, await read.ReadAsync());
         Assert.Equal(2, await read.ReadAsync());
         Assert.Equal(3, await read.ReadAsync());
+    }
+
+    /// <summary>
+    /// Completes the running call <paramref name="running"/> (answering running + 1) and checks that the caller does not
+    /// get it but waits for the call after it, which answers running + 2.
+    /// </summary>
+    private static async Task AssertAnsweredOnlyByTheReadAfter(List<TaskCompletionSource<int>> calls, int running, Task<int> caller)
+    {
+        calls[running].SetResult(running + 1);
+        await WaitUntil(() => calls.Count == running + 2);
+        Assert.False(caller.IsCompleted);
+        calls[running + 1].SetResult(running + 2);
+        Assert.Equal(running + 2, await caller);
     }
 
     /// <summary>A shared read with a 10 ms reuse window whose first read (call 0) answered 1 at t = 0.</summary>
